@@ -10,6 +10,7 @@ export type HandshakeErrorCode =
   | 'WS_ERR_MALFORMED_HTTP'
   | 'WS_ERR_HANDSHAKE_TIMEOUT'
   | 'WS_ERR_CONNECTION_CLOSED'
+  | 'WS_ERR_CONNECTION_FAILED'
   // Server-side validation of a client's request (RFC 6455 §4.2.1)
   | 'WS_ERR_INVALID_METHOD'
   | 'WS_ERR_INVALID_HTTP_VERSION'
@@ -29,14 +30,17 @@ export type HandshakeErrorCode =
   | 'WS_ERR_UNEXPECTED_PROTOCOL'
   | 'WS_ERR_UNEXPECTED_EXTENSION'
   | 'WS_ERR_TOO_MANY_REDIRECTS'
-  | 'WS_ERR_INVALID_URL';
+  | 'WS_ERR_INVALID_URL'
+  | 'WS_ERR_INSECURE_CREDENTIALS';
 
 /**
  * The opening handshake failed.
  *
  * On the server, `status` is the HTTP status to answer with (400 malformed,
- * 403 refused, 404 not served, 426 wrong version, 431 headers too large);
- * on the client it is the status the server answered with, when there was one.
+ * 403 refused, 404 not served, 405 not GET, 408 too slow, 426 wrong version,
+ * 431 headers too large);
+ * on the client it is the status the server answered with, when there was one,
+ * and 0 when there was none (timeout, network error, connection closed early).
  */
 export class HandshakeError extends Error {
   readonly code: HandshakeErrorCode;

@@ -15,6 +15,12 @@ export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 /** Default limit on the number of header fields: 100. */
 export const DEFAULT_MAX_HEADER_COUNT = 100;
 
+/**
+ * Default time allowed for an opening handshake, on either side: 30 s (the
+ * client's whole handshake; the server's wait for a request head).
+ */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
+
 /** Header fields, names lower-cased, repeated fields joined with ", " (RFC 9110 §5.3). */
 export type HeaderMap = Record<string, string>;
 
@@ -229,6 +235,11 @@ function trimOws(text: string): string {
  */
 const TOKEN_CHARS = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN_CHARS[c.charCodeAt(0)] = 1;
+
+/** Whether the UTF-16 code unit `c` is a tchar (RFC 9110 §5.6.2). */
+export function isTokenChar(c: number): boolean {
+  return c < 128 && TOKEN_CHARS[c] === 1;
+}
 
 /** Whether `text` is a non-empty RFC 9110 token. */
 export function isToken(text: string): boolean {
