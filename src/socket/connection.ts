@@ -167,7 +167,7 @@ export class Connection {
    * above can announce `open` first.
    */
   attach(socket: Duplex, head: Buffer = EMPTY): void {
-    if (this.stateValue !== ConnectionState.Connecting) throw new Error('Connection.attach: not connecting');
+    if (this.stateValue !== ConnectionState.Connecting) throw new Error('Connection.attach: the connection is not connecting');
     this.stateValue = ConnectionState.Open;
     this.socket = socket;
     this.pendingHead = head;
@@ -203,13 +203,19 @@ export class Connection {
   }
 
   /**
-   * The opening handshake failed or was aborted: Connecting → Closed, with
-   * `onError(error)` then `onClose(1006)` (WHATWG: "fail the WebSocket connection").
+   * The opening handshake failed or was aborted: Connecting (or closing
+   * while connecting) → Closed, with `onError(error)` then `onClose(1006)`
+   * (WHATWG: "fail the WebSocket connection").
    */
   failHandshake(error: Error): void {
-    if (this.stateValue !== ConnectionState.Connecting) return;
+    if (this.socket !== null || this.stateValue === ConnectionState.Closed) return;
     this.failure = error;
     this.finish();
+  }
+
+  /** True when close() was called before the handshake completed; the owner must abort it. */
+  get closedWhileConnecting(): boolean {
+    return this.socket === null && this.stateValue === ConnectionState.ClosingByUs;
   }
 
   // ---- sending --------------------------------------------------------------
@@ -256,7 +262,9 @@ export class Connection {
    */
   close(code: number = CloseCode.NoStatusReceived, reason = ''): void {
     if (this.stateValue === ConnectionState.Connecting) {
-      this.failHandshake(new ConnectionError('WS_ERR_TERMINATED', 'WebSocket closed before the connection was established'));
+      // WHATWG "close the WebSocket": fail the connection and report CLOSING
+      // until the owner, having aborted the handshake, calls failHandshake().
+      this.stateValue = ConnectionState.ClosingByUs;
       return;
     }
     if (this.stateValue !== ConnectionState.Open) return;
@@ -268,7 +276,7 @@ export class Connection {
   /** Destroy the connection at once, without a closing handshake (code 1006). */
   terminate(): void {
     if (this.stateValue === ConnectionState.Closed) return;
-    if (this.stateValue === ConnectionState.Connecting) {
+    if (this.socket === null) {
       this.failHandshake(new ConnectionError('WS_ERR_TERMINATED', 'WebSocket terminated before the connection was established'));
       return;
     }
@@ -283,7 +291,7 @@ export class Connection {
    * handler before onClose.
    */
   fail(code: number, reason: string, error: Error): void {
-    if (this.stateValue === ConnectionState.Closed || this.stateValue === ConnectionState.Connecting) return;
+    if (this.stateValue === ConnectionState.Closed || this.socket === null) return;
     this.failure ??= error;
     if (this.stateValue === ConnectionState.Open) this.stateValue = ConnectionState.ClosingByUs;
     this.sendCloseFrame(code, reason);

@@ -306,6 +306,17 @@ describe('transport loss', () => {
     assert.equal((client.events[0] as { code?: string }).code, 'WS_ERR_TERMINATED');
   });
 
+  it('close() while connecting reports CLOSING; failHandshake() then reports error and close 1006', () => {
+    const subject = recorded('client');
+    subject.connection.close(1000);
+    assert.equal(subject.connection.readyState, 2);
+    assert.equal(subject.connection.closedWhileConnecting, true);
+    assert.equal(subject.events.length, 0);
+    subject.connection.failHandshake(new Error('aborted'));
+    assert.deepEqual(subject.events.map((e) => e.type), ['error', 'close']);
+    assert.equal(subject.connection.readyState, 3);
+  });
+
   it('failHandshake() reports error then close 1006, once', async () => {
     const subject = recorded('client');
     subject.connection.failHandshake(new Error('refused'));
