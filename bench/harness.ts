@@ -123,3 +123,32 @@ export async function machineLine(): Promise<string> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   return `${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 }
+
+/** An asynchronous contender: one call is one timed sample returning units of work done. */
+export interface AsyncContender {
+  readonly name: string;
+  run(): Promise<number>;
+}
+
+/** {@link compare} for asynchronous work (network round trips); one warm-up sample each. */
+export async function compareAsync(caseName: string, contenders: readonly AsyncContender[], reference: string, rounds: number): Promise<CaseResult> {
+  for (const contender of contenders) await contender.run();
+  const throughputs: number[][] = contenders.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const i = (round + k) % contenders.length;
+      (globalThis as { gc?: () => void }).gc?.();
+      const start = process.hrtime.bigint();
+      const units = await contenders[i]!.run();
+      throughputs[i]!.push(units / (Number(process.hrtime.bigint() - start) / 1e9));
+    }
+  }
+  const refIndex = contenders.findIndex((c) => c.name === reference);
+  const medianByName: Record<string, number> = {};
+  const ratioByName: Record<string, number> = {};
+  contenders.forEach((c, i) => {
+    medianByName[c.name] = median(throughputs[i]!);
+    if (refIndex >= 0) ratioByName[c.name] = median(throughputs[i]!.map((t, r) => t / throughputs[refIndex]![r]!));
+  });
+  return { case: caseName, median: medianByName, ratio: ratioByName, rounds };
+}
