@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * The `rfc6455` command: the project's tools behind one bin entry.
+ *
+ *   rfc6455 conformance server|client|list …   (see ./conformance/command.ts)
+ *
+ * Tools are users of the library, not part of it: nothing under src/tools is
+ * reachable from the package's exports.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runConformanceCommand } from './conformance/command.js';
+
+const HELP = `Usage: rfc6455 <tool> [arguments]
+
+Tools:
+  conformance   Autobahn-compatible conformance tester for WebSocket servers and
+                clients (run "rfc6455 conformance --help")
+`;
+
+/** Dispatch to a tool; resolves with the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const io = {
+    out: (text: string) => { process.stdout.write(text); },
+    err: (text: string) => { process.stderr.write(text); },
+  };
+  const [tool, ...rest] = argv;
+  if (tool === 'conformance') return runConformanceCommand(rest, io);
+  if (tool === undefined || tool === '-h' || tool === '--help') {
+    (tool === undefined ? io.err : io.out)(HELP);
+    return tool === undefined ? 2 : 0;
+  }
+  io.err(`unknown tool "${tool}"\n\n${HELP}`);
+  return 2;
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
