@@ -13,3 +13,5 @@ export type { HandshakeErrorCode } from './handshake/errors.js';
 export { ConnectionError } from './socket/errors.js';
 export type { ConnectionErrorCode } from './socket/errors.js';
 export type { ConnectionOptions, HeartbeatOptions } from './socket/options.js';
+export type { PerMessageDeflateOptions } from './handshake/permessage-deflate.js';
+export { setCompressionConcurrency } from './socket/zlib-limiter.js';

@@ -3,7 +3,7 @@
  * server connections) and WebSocketServer.
  */
 export { WebSocket } from './websocket.js';
-export type { WebSocketOptions } from './websocket.js';
+export type { SendOptions, WebSocketOptions } from './websocket.js';
 export { WebSocketServer } from './server.js';
 export type { UpgradeRequest, VerifyResult, WebSocketServerEvents, WebSocketServerOptions } from './server.js';
 export { CloseEvent, ErrorEvent } from './events.js';

@@ -25,6 +25,7 @@ import type { OutgoingHeaders } from '../handshake/fields.js';
 import type { HeaderMap, RequestHead } from '../handshake/http-head.js';
 import { readRequestHead, rejectConnection, requestHeadFromIncomingMessage } from '../handshake/server-accept.js';
 import { buildAcceptResponse, validateClientRequest } from '../handshake/server-request.js';
+import { negotiateDeflate, type PerMessageDeflateOptions, validateDeflateOptions } from '../handshake/permessage-deflate.js';
 import { CloseCode } from '../frame/close-code.js';
 import type { ConnectionOptions } from '../socket/options.js';
 import { createAcceptedWebSocket, internalConnection, type WebSocket } from './websocket.js';
@@ -96,6 +97,12 @@ export interface WebSocketServerOptions extends ConnectionOptions {
   readonly maxHeaderCount?: number;
   /** Keep {@link WebSocketServer.clients}. Default true. */
   readonly clientTracking?: boolean;
+  /**
+   * Accept permessage-deflate (RFC 7692) from clients that offer it: `true`
+   * for the defaults, or what to accept and the local tuning. The first
+   * acceptable offer wins; invalid offers are declined. Default false.
+   */
+  readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 export interface WebSocketServerEvents {
@@ -114,6 +121,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly #server: NetServer | null = null;
   readonly #attachedTo: HttpServer | HttpsServer | null = null;
   readonly #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head);
+  readonly #deflateOptions: PerMessageDeflateOptions | undefined;
   #closing = false;
   readonly #all = new Set<WebSocket>(); // every open connection, tracked or not, for close()
 
@@ -128,6 +136,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       ...(options.fragmentSize !== undefined ? { fragmentSize: options.fragmentSize } : {}),
       ...(options.bufferedAmountLowThreshold !== undefined ? { bufferedAmountLowThreshold: options.bufferedAmountLowThreshold } : {}),
     };
+    this.#deflateOptions = options.perMessageDeflate === true ? {} : options.perMessageDeflate === false ? undefined : options.perMessageDeflate;
+    if (this.#deflateOptions !== undefined) validateDeflateOptions(this.#deflateOptions);
     const modes = Number(options.server !== undefined) + Number(options.noServer === true) + Number(options.port !== undefined || options.tls !== undefined);
     if (modes > 1) throw new TypeError('Use one of: port/tls (standalone), server (attach to http.Server), or noServer');
     if (options.server !== undefined) {
@@ -299,10 +309,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     if (protocol === null) {
       return refuse(new HandshakeError('WS_ERR_FORBIDDEN', 'handleProtocols selected a subprotocol the client did not offer', 500));
     }
-    // No extension is implemented yet: every offer is declined by omission (RFC 6455 §9.1).
+    // Extensions: permessage-deflate when enabled; any other offer is declined by omission (RFC 6455 §9.1).
+    const agreement = this.#deflateOptions === undefined ? null : negotiateDeflate(handshake.extensions, this.#deflateOptions);
     socket.write(buildAcceptResponse({
       key: handshake.key,
       ...(protocol !== '' ? { protocol } : {}),
+      ...(agreement !== null ? { extensions: agreement.header } : {}),
       ...(this.options.headers !== undefined ? { headers: this.options.headers } : {}),
     }));
     (socket as { setTimeout?: (ms: number) => void }).setTimeout?.(0); // node:http's timers no longer apply
@@ -311,8 +323,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       head: rest,
       url: `${secure ? 'wss' : 'ws'}://${handshake.host}${handshake.resource}`,
       protocol,
-      extensions: '',
+      extensions: agreement?.header ?? '',
       options: this.#connectionOptions,
+      deflate: agreement !== null ? { agreement, options: this.#deflateOptions! } : undefined,
     });
     socket.off('error', onEarlyError);
     this.#all.add(ws);

@@ -32,6 +32,9 @@ import { buildClientRequest, validateProtocols } from '../handshake/client-reque
 import { createClientKey } from '../handshake/accept-key.js';
 import { HandshakeError } from '../handshake/errors.js';
 import type { OutgoingHeaders } from '../handshake/fields.js';
+import { parseExtensionHeader } from '../handshake/headers.js';
+import { acceptDeflateAnswer, formatDeflateOffer, type PerMessageDeflateOptions, validateDeflateOptions } from '../handshake/permessage-deflate.js';
+import type { NegotiatedDeflate } from '../socket/permessage-deflate.js';
 import { parseWebSocketUrl } from '../handshake/url.js';
 import { Connection, type CloseInfo, type ConnectionHandler, ConnectionState } from '../socket/connection.js';
 import { ConnectionError } from '../socket/errors.js';
@@ -69,6 +72,18 @@ export interface WebSocketOptions extends ConnectionOptions {
    * measured cost in throughput (`npm run bench:events`).
    */
   readonly messageDispatch?: 'sync' | 'task';
+  /**
+   * Offer permessage-deflate (RFC 7692): `true` for the defaults, or the
+   * parameters to offer and the local tuning (threshold, level, memLevel).
+   * Default false.
+   */
+  readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
+}
+
+/** Node extras of `send()`'s second argument. */
+export interface SendOptions {
+  /** With permessage-deflate: false sends this message uncompressed. Default true. */
+  readonly compress?: boolean;
 }
 
 /** What the server hands over to create an accepted connection. */
@@ -79,6 +94,7 @@ interface AcceptedInit {
   readonly protocol: string;
   readonly extensions: string;
   readonly options: ConnectionOptions;
+  readonly deflate: NegotiatedDeflate | undefined;
 }
 
 /** Set by {@link createAcceptedWebSocket} for the duration of one constructor call. */
@@ -90,7 +106,9 @@ let connectionOf: (ws: WebSocket) => Connection;
 const EMPTY = Buffer.alloc(0);
 
 /** A send waiting behind a Blob that is still being read, to keep message order. */
-type QueuedSend = { readonly data: Buffer | string; readonly isBinary: boolean; readonly size: number } | { readonly blob: Blob; readonly size: number };
+type QueuedSend =
+  | { readonly data: Buffer | string; readonly isBinary: boolean; readonly size: number; readonly compress: boolean }
+  | { readonly blob: Blob; readonly size: number; readonly compress: boolean };
 
 /** WebIDL `[Clamp] unsigned short` conversion. */
 function clampUnsignedShort(value: unknown): number {
@@ -150,7 +168,7 @@ export class WebSocket extends EventTarget {
       this.#protocol = accepted.protocol;
       this.#extensions = accepted.extensions;
       this.#connection = new Connection('server', accepted.options, handler);
-      this.#connection.attach(accepted.socket, accepted.head);
+      this.#connection.attach(accepted.socket, accepted.head, accepted.deflate);
       return;
     }
     // 1-2. Parse the URL: ws/wss (http/https mapped), no fragment → else SyntaxError.
@@ -161,6 +179,8 @@ export class WebSocket extends EventTarget {
     const dispatch = options.messageDispatch ?? 'sync';
     if (dispatch !== 'sync' && dispatch !== 'task') throw new TypeError(`messageDispatch must be 'sync' or 'task', got ${String(dispatch)}`);
     this.#dispatchAsTask = dispatch === 'task';
+    const deflateOptions = options.perMessageDeflate === true ? {} : options.perMessageDeflate === false ? undefined : options.perMessageDeflate;
+    if (deflateOptions !== undefined) validateDeflateOptions(deflateOptions);
     this.#connection = new Connection('client', options, handler);
     try {
       buildClientRequest({
@@ -182,6 +202,7 @@ export class WebSocket extends EventTarget {
     connectClient(target, {
       protocols: offered,
       signal: this.#abort.signal,
+      ...(deflateOptions !== undefined ? { extensions: formatDeflateOffer(deflateOptions) } : {}),
       ...(options.origin !== undefined ? { origin: options.origin } : {}),
       ...(options.headers !== undefined ? { headers: options.headers } : {}),
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
@@ -201,11 +222,23 @@ export class WebSocket extends EventTarget {
           connection.failHandshake(new ConnectionError('WS_ERR_TERMINATED', 'WebSocket closed before the connection was established'));
           return;
         }
+        let deflate: NegotiatedDeflate | undefined;
+        if (deflateOptions !== undefined && result.extensions !== '') {
+          try {
+            const agreement = acceptDeflateAnswer(parseExtensionHeader(result.extensions), result.extensions, deflateOptions);
+            if (agreement !== null) deflate = { agreement, options: deflateOptions };
+          } catch (error) {
+            // RFC 7692 §5.1: a client MUST fail the connection on an invalid answer.
+            result.socket.destroy();
+            connection.failHandshake(error as Error);
+            return;
+          }
+        }
         // "When the WebSocket connection is established": set extensions and
         // protocol, change the ready state to OPEN, fire open; only then read frames.
         this.#extensions = result.extensions;
         this.#protocol = result.protocol;
-        connection.attach(result.socket, result.head);
+        connection.attach(result.socket, result.head, deflate);
         this.dispatchEvent(new Event('open'));
         connection.start();
       },
@@ -281,40 +314,43 @@ export class WebSocket extends EventTarget {
    * Send a message: a string as text; an ArrayBuffer, any ArrayBufferView or
    * a Blob as binary. The data is copied at call time. Blobs are read
    * asynchronously, and later sends wait for them, so order is kept.
+   * Node extra: `options.compress = false` sends this message uncompressed
+   * when permessage-deflate was negotiated.
    * @see https://websockets.spec.whatwg.org/#dom-websocket-send
    * @throws {DOMException} `InvalidStateError` while CONNECTING.
    */
-  send(data: SendData): void {
+  send(data: SendData, options?: SendOptions): void {
     // 1. If this's ready state is CONNECTING, throw an "InvalidStateError" DOMException.
     if (this.#connection.state === ConnectionState.Connecting) {
       throw new DOMException('Cannot send before the WebSocket connection is open', 'InvalidStateError');
     }
     // 2. Run the steps for data's type. After the closing handshake started,
     //    the connection only counts the bytes into bufferedAmount.
+    const compress = options?.compress !== false;
     if (typeof data === 'string') {
-      this.#send(data, false, Buffer.byteLength(data, 'utf8'));
+      this.#send(data, false, Buffer.byteLength(data, 'utf8'), compress);
       return;
     }
     const bytes = bytesOf(data);
     if (bytes !== null) {
-      this.#send(bytes, true, bytes.length);
+      this.#send(bytes, true, bytes.length, compress);
     } else if (data instanceof Blob) {
-      this.#sendQueue.push({ blob: data, size: data.size });
+      this.#sendQueue.push({ blob: data, size: data.size, compress });
       this.#queuedBytes += data.size;
       if (this.#sendQueue.length === 1) void this.#drainSendQueue();
     } else {
       const text = toUsvString(data);
-      this.#send(text, false, Buffer.byteLength(text, 'utf8'));
+      this.#send(text, false, Buffer.byteLength(text, 'utf8'), compress);
     }
   }
 
-  #send(data: Buffer | string, isBinary: boolean, size: number): void {
+  #send(data: Buffer | string, isBinary: boolean, size: number, compress: boolean): void {
     if (this.#sendQueue.length === 0) {
-      this.#connection.send(data, isBinary);
+      this.#connection.send(data, isBinary, { compress });
       return;
     }
     // Behind a Blob: copy the bytes now (the caller may reuse them), send later.
-    this.#sendQueue.push({ data: typeof data === 'string' ? data : Buffer.from(data), isBinary, size });
+    this.#sendQueue.push({ data: typeof data === 'string' ? data : Buffer.from(data), isBinary, size, compress });
     this.#queuedBytes += size;
   }
 
@@ -339,7 +375,7 @@ export class WebSocket extends EventTarget {
       }
       this.#sendQueue.shift();
       this.#queuedBytes -= item.size;
-      this.#connection.send(data, isBinary, { copy: false });
+      this.#connection.send(data, isBinary, { copy: false, compress: item.compress });
     }
   }
 

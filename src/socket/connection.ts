@@ -38,6 +38,7 @@ import { encodeClosePayload, encodeFrame, encodeMessage } from '../frame/seriali
 import { ConnectionError } from './errors.js';
 import { FrameWriter } from './frame-writer.js';
 import { type ConnectionOptions, type ResolvedConnectionOptions, resolveConnectionOptions } from './options.js';
+import { type NegotiatedDeflate, PerMessageDeflate } from './permessage-deflate.js';
 
 /** The connection's states; "closing" is split by who started it. */
 export const ConnectionState = {
@@ -86,6 +87,19 @@ export interface SendOptions {
    * Default true for Uint8Array data (the WHATWG API copies at call time).
    */
   readonly copy?: boolean;
+  /**
+   * With permessage-deflate negotiated: compress this message (if it reaches
+   * the threshold). Default true; false sends it uncompressed.
+   */
+  readonly compress?: boolean;
+}
+
+/** A message waiting behind one that is being compressed (order is kept). */
+interface QueuedMessage {
+  readonly data: Buffer | string;
+  readonly isBinary: boolean;
+  readonly size: number;
+  readonly compress: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -118,6 +132,15 @@ export class Connection {
   /** Bytes passed to send() after the closing handshake began (WHATWG: counted, never sent). */
   private discardedBytes = 0;
 
+  // permessage-deflate (RFC 7692), when negotiated.
+  private deflate: PerMessageDeflate | null = null;
+  /** Messages waiting for a compression ahead of them to finish. */
+  private readonly outgoing: QueuedMessage[] = [];
+  private queuedBytes = 0;
+  private compressing = false;
+  /** close() was called while messages were queued: the close frame waits for them. */
+  private pendingClose: { code: number; reason: string } | null = null;
+
   constructor(role: 'client' | 'server', options: ConnectionOptions, handler: ConnectionHandler) {
     this.role = role;
     this.options = resolveConnectionOptions(options);
@@ -141,7 +164,7 @@ export class Connection {
 
   /** Application bytes queued by send() and not yet handed to the kernel (WHATWG bufferedAmount). */
   get bufferedAmount(): number {
-    return (this.writer?.bufferedAmount ?? 0) + this.discardedBytes;
+    return (this.writer?.bufferedAmount ?? 0) + this.queuedBytes + this.discardedBytes;
   }
 
   /** The threshold for {@link ConnectionHandler.onBufferedAmountLow}. */
@@ -164,22 +187,25 @@ export class Connection {
    * The opening handshake succeeded: Connecting → Open. `head` holds bytes
    * that arrived after the handshake (the first frames); they and the rest of
    * the stream are processed only once {@link start} is called, so the layer
-   * above can announce `open` first.
+   * above can announce `open` first. `deflate` is the permessage-deflate
+   * agreement of the handshake, if any.
    */
-  attach(socket: Duplex, head: Buffer = EMPTY): void {
+  attach(socket: Duplex, head: Buffer = EMPTY, deflate?: NegotiatedDeflate): void {
     if (this.stateValue !== ConnectionState.Connecting) throw new Error('Connection.attach: the connection is not connecting');
     this.stateValue = ConnectionState.Open;
     this.socket = socket;
     this.pendingHead = head;
+    if (deflate !== undefined) this.deflate = new PerMessageDeflate(this.role, deflate);
     this.writer = new FrameWriter(socket, this.options.bufferedAmountLowThreshold, () => {
       if (this.stateValue !== ConnectionState.Closed) this.handler.onBufferedAmountLow();
     });
-    this.parser = new FrameParser({ role: this.role, maxPayload: this.options.maxPayload }, {
+    this.parser = new FrameParser({ role: this.role, maxPayload: this.options.maxPayload, allowRsv1: this.deflate !== null }, {
       onMessage: (data, isBinary) => this.receiveMessage(data, isBinary),
       onPing: (payload) => this.receivePing(payload),
       onPong: (payload) => this.receivePong(payload),
       onClose: (code, reason) => this.receiveClose(code, reason),
       onError: (error) => this.receiveProtocolError(error),
+      onCompressedData: (data, isBinary, isFirst, isLast) => this.receiveCompressed(data, isBinary, isFirst, isLast),
     });
     // Small frames should leave at once rather than wait for Nagle's algorithm.
     (socket as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
@@ -230,12 +256,62 @@ export class Connection {
       this.discardedBytes += size;
       return;
     }
+    const compress = this.deflate !== null && options.compress !== false && size >= this.deflate.threshold;
+    if (compress || this.outgoing.length > 0) {
+      // zlib works asynchronously: the message waits its turn, and its bytes
+      // must not change meanwhile, so a caller's buffer is copied now.
+      const owned = typeof data === 'string' || options.copy === false ? data : Buffer.from(data);
+      this.outgoing.push({ data: owned, isBinary, size, compress });
+      this.queuedBytes += size;
+      this.flushOutgoing();
+      return;
+    }
+    this.writeMessage(data, isBinary, size, false, options.copy ?? true);
+  }
+
+  private writeMessage(data: Buffer | string, isBinary: boolean, size: number, compressed: boolean, copy: boolean): void {
     const frames = encodeMessage(isBinary ? Opcode.Binary : Opcode.Text, data, {
       mask: this.role === 'client',
-      copy: options.copy ?? true,
+      copy,
+      // RFC 7692 §6.1: RSV1 on the first frame of a compressed message only.
+      rsv1: compressed,
       ...(this.options.fragmentSize > 0 ? { fragmentSize: this.options.fragmentSize } : {}),
     });
-    this.writer.writeMessage(frames, size);
+    this.writer!.writeMessage(frames, size);
+  }
+
+  /** Write queued messages in order, compressing those that ask for it, one at a time. */
+  private flushOutgoing(): void {
+    while (!this.compressing && this.outgoing.length > 0) {
+      if (this.writer === null || this.writer.isEnded || this.stateValue === ConnectionState.Closed) return;
+      const message = this.outgoing[0]!;
+      if (!message.compress) {
+        this.outgoing.shift();
+        this.queuedBytes -= message.size;
+        this.writeMessage(message.data, message.isBinary, message.size, false, false);
+        continue;
+      }
+      this.compressing = true;
+      const bytes = typeof message.data === 'string' ? Buffer.from(message.data, 'utf8') : message.data;
+      this.deflate!.compress(bytes, (error, payload) => {
+        this.compressing = false;
+        if (this.stateValue === ConnectionState.Closed) return;
+        if (error !== null) {
+          this.fail(CloseCode.InternalError, '', error);
+          return;
+        }
+        this.outgoing.shift();
+        this.queuedBytes -= message.size;
+        this.writeMessage(payload, message.isBinary, message.size, true, false);
+        this.flushOutgoing();
+      });
+    }
+    // RFC 6455 §5.5.1 / WHATWG close(): the close frame follows every message sent before it.
+    if (!this.compressing && this.outgoing.length === 0 && this.pendingClose !== null) {
+      const { code, reason } = this.pendingClose;
+      this.pendingClose = null;
+      this.sendCloseFrame(code, reason);
+    }
   }
 
   /** Send a ping (0–125 bytes; RFC 6455 §5.5). Ignored unless Open. */
@@ -269,7 +345,12 @@ export class Connection {
     }
     if (this.stateValue !== ConnectionState.Open) return;
     this.stateValue = ConnectionState.ClosingByUs;
-    this.sendCloseFrame(code, reason);
+    if (this.outgoing.length > 0) {
+      // Messages are still being compressed: the close frame goes out after them.
+      this.pendingClose = { code, reason };
+    } else {
+      this.sendCloseFrame(code, reason);
+    }
     this.armCloseTimer();
   }
 
@@ -294,6 +375,9 @@ export class Connection {
     if (this.stateValue === ConnectionState.Closed || this.socket === null) return;
     this.failure ??= error;
     if (this.stateValue === ConnectionState.Open) this.stateValue = ConnectionState.ClosingByUs;
+    // Failing drops what still waits for compression; the close frame goes now.
+    this.outgoing.length = 0;
+    this.pendingClose = null;
     this.sendCloseFrame(code, reason);
     this.writer!.end();
     this.armCloseTimer();
@@ -361,6 +445,30 @@ export class Connection {
     this.fail(error.closeCode, '', error);
   }
 
+  /**
+   * A piece of a compressed message (RFC 7692): inflate it while input waits
+   * — the parser and the socket are paused, so messages stay in order and
+   * memory stays bounded by one socket read — then go on.
+   */
+  private receiveCompressed(data: Buffer, isBinary: boolean, isFirst: boolean, isLast: boolean): void {
+    const parser = this.parser!;
+    const socket = this.socket!;
+    parser.pause();
+    socket.pause();
+    this.deflate!.decompress(data, isFirst, isLast, !isBinary, this.options.maxPayload, (error, message) => {
+      if (this.stateValue === ConnectionState.Closed) return;
+      if (error !== null) {
+        this.fail(error.closeCode, '', error);
+        socket.resume(); // keep reading (and discarding) until the peer closes
+        return;
+      }
+      if (message !== null) this.receiveMessage(message, isBinary);
+      parser.resume();
+      // resume() may have delivered more (even a close): re-read the state.
+      if (!parser.isPaused && (this.stateValue as ConnectionState) !== ConnectionState.Closed) socket.resume();
+    });
+  }
+
   // ---- socket events --------------------------------------------------------
 
   private readonly onSocketEnd = (): void => {
@@ -384,6 +492,8 @@ export class Connection {
     if (this.closeTimer !== null) clearTimeout(this.closeTimer);
     this.closeTimer = null;
     this.clearLivenessTimers();
+    this.deflate?.close();
+    this.outgoing.length = 0;
     const socket = this.socket;
     if (socket !== null) {
       socket.off('data', this.onSocketData);
