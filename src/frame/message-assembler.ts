@@ -18,6 +18,7 @@
  */
 import { maskCopy, maskInPlace } from './mask.js';
 import { Utf8Validator } from './utf8.js';
+import { view } from './view.js';
 
 /** Views held before compacting into a growing buffer (bounds objects per message). */
 export const MAX_PIECES = 32;
@@ -84,7 +85,7 @@ export class MessageAssembler {
     if (this.pieces !== null) {
       // The parser owns the chunk: unmask in place and keep a view.
       if (masked) maskInPlace(chunk, start, end, key, phase);
-      this.pieces.push(chunk.subarray(start, end));
+      this.pieces.push(view(chunk, start, end));
       this.piecesLength += n;
       return !isText || this.utf8.push(chunk, start, end);
     }
@@ -109,7 +110,7 @@ export class MessageAssembler {
     if (this.pieces !== null) {
       message = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces, this.piecesLength);
     } else {
-      message = this.buffer === null ? Buffer.alloc(0) : this.buffer.subarray(0, this.fill);
+      message = this.buffer === null ? Buffer.alloc(0) : view(this.buffer, 0, this.fill);
     }
     this.reset();
     return message;

@@ -31,6 +31,7 @@ import { maskCopy, maskInPlace } from './mask.js';
 import { isControlOpcode, isKnownOpcode, Opcode } from './opcode.js';
 import { MessageAssembler } from './message-assembler.js';
 import { isValidUtf8 } from './utf8.js';
+import { view } from './view.js';
 import { constants as bufferConstants } from 'node:buffer';
 
 /** Default {@link FrameParserOptions.maxPayload}: 100 MiB, as `ws`. */
@@ -405,7 +406,7 @@ export class FrameParser {
         // The whole control payload is in this chunk: unmask in place.
         if (this.masked) maskInPlace(chunk, pos, end, this.maskKey, 0);
         this.frameRemaining = 0;
-        this.endFrame(chunk.subarray(pos, end));
+        this.endFrame(view(chunk, pos, end));
         return end;
       }
       if (this.controlBuffer === null) {
@@ -428,7 +429,7 @@ export class FrameParser {
       this.maskPhase = (this.maskPhase + n) & 3;
       this.frameRemaining -= n;
       const isLast = this.fin && this.frameRemaining === 0;
-      this.deliverCompressed(chunk.subarray(pos, end), isLast);
+      this.deliverCompressed(view(chunk, pos, end), isLast);
       if (this.frameRemaining === 0) this.state = READ_HEADER;
       return end;
     }
@@ -436,7 +437,7 @@ export class FrameParser {
     if (n === this.frameLength && this.fin && !this.assembler.active) {
       // Fast path: a whole single-frame message in this chunk. Zero copies.
       if (this.masked) maskInPlace(chunk, pos, end, this.maskKey, 0);
-      const data = chunk.subarray(pos, end);
+      const data = view(chunk, pos, end);
       const isBinary = this.messageOpcode === Opcode.Binary;
       if (!isBinary && !isValidUtf8(data)) {
         this.failUtf8();

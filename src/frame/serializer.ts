@@ -10,9 +10,14 @@
  *   payload is not copied just to put 2–10 bytes in front of it (unless the
  *   caller asks for a copy with {@link EncodeFrameOptions.copy});
  * - strings are encoded as UTF-8 straight into the frame buffer.
+ *
+ * Frames up to 16 KiB are carved from shared slabs (./frame-pool.ts), as
+ * `Buffer.allocUnsafe` carves small buffers from Node's pool: keep a frame
+ * only as long as it takes to write it, or copy it.
  */
 import { randomFillSync } from 'node:crypto';
 import { CloseCode } from './close-code.js';
+import { allocFrame } from './frame-pool.js';
 import { maskCopy, maskInPlace } from './mask.js';
 import { Opcode } from './opcode.js';
 
@@ -126,7 +131,7 @@ function isAscii(text: string): boolean {
 
 function encodeAsciiFrame(opcode: number, text: string, fin: boolean, rsv1: boolean, maskKey: number | null): Buffer {
   const length = text.length;
-  const frame = Buffer.allocUnsafe(frameHeaderSize(length, maskKey !== null) + length);
+  const frame = allocFrame(frameHeaderSize(length, maskKey !== null) + length);
   const start = writeFrameHeader(frame, 0, fin, rsv1, opcode, length, maskKey);
   if (maskKey === null) {
     for (let i = 0; i < length; i++) frame[start + i] = text.charCodeAt(i);
@@ -174,7 +179,7 @@ export function encodeFrame(opcode: Opcode, payload: Uint8Array | string, option
   if (typeof payload === 'string') {
     if (payload.length <= SHORT_STRING && isAscii(payload)) return [encodeAsciiFrame(opcode, payload, fin, rsv1, maskKey)];
     const length = Buffer.byteLength(payload, 'utf8');
-    const frame = Buffer.allocUnsafe(frameHeaderSize(length, masked) + length);
+    const frame = allocFrame(frameHeaderSize(length, masked) + length);
     const start = writeFrameHeader(frame, 0, fin, rsv1, opcode, length, maskKey);
     frame.write(payload, start, 'utf8');
     // The encoded text is our own buffer: mask it where it lies.
@@ -185,11 +190,11 @@ export function encodeFrame(opcode: Opcode, payload: Uint8Array | string, option
   const length = payload.byteLength;
   const headerSize = frameHeaderSize(length, masked);
   if (!masked && length > MERGE_THRESHOLD && options.copy !== true) {
-    const header = Buffer.allocUnsafe(headerSize);
+    const header = allocFrame(headerSize);
     writeFrameHeader(header, 0, fin, rsv1, opcode, length, null);
     return [header, asBuffer(payload)];
   }
-  const frame = Buffer.allocUnsafe(headerSize + length);
+  const frame = allocFrame(headerSize + length);
   const start = writeFrameHeader(frame, 0, fin, rsv1, opcode, length, maskKey);
   if (masked) maskCopy(payload, 0, length, frame, start, maskKey);
   else frame.set(payload, start);
