@@ -124,6 +124,15 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly #deflateOptions: PerMessageDeflateOptions | undefined;
   #closing = false;
   readonly #all = new Set<WebSocket>(); // every open connection, tracked or not, for close()
+  /**
+   * Called by each accepted WebSocket once it is closed. One function for the
+   * whole server: a per-connection listener closure would also keep the
+   * handshake's request objects alive for the connection's lifetime.
+   */
+  readonly #forget = (ws: WebSocket): void => {
+    this.#all.delete(ws);
+    this.clients.delete(ws);
+  };
 
   constructor(options: WebSocketServerOptions = {}) {
     super();
@@ -321,20 +330,17 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     const ws = createAcceptedWebSocket({
       socket,
       head: rest,
-      url: `${secure ? 'wss' : 'ws'}://${handshake.host}${handshake.resource}`,
-      protocol,
+      // Own copies: slices of the request head would keep the whole head alive with the connection.
+      url: ownString(`${secure ? 'wss' : 'ws'}://${handshake.host}${handshake.resource}`),
+      protocol: ownString(protocol),
       extensions: agreement?.header ?? '',
       options: this.#connectionOptions,
       deflate: agreement !== null ? { agreement, options: this.#deflateOptions! } : undefined,
+      onClosed: this.#forget,
     });
     socket.off('error', onEarlyError);
     this.#all.add(ws);
-    const tracked = this.options.clientTracking !== false;
-    if (tracked) this.clients.add(ws);
-    ws.addEventListener('close', () => {
-      this.#all.delete(ws);
-      if (tracked) this.clients.delete(ws);
-    }, { once: true });
+    if (this.options.clientTracking !== false) this.clients.add(ws);
     this.emit('connection', ws, request);
     internalConnection(ws).start();
     return ws;
@@ -352,6 +358,14 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     const supported = this.options.protocols ?? [];
     return offered.find((protocol) => supported.includes(protocol)) ?? '';
   }
+}
+
+/**
+ * A copy of `text` that shares no memory with the string it was cut from
+ * (V8 keeps the parent of a sliced string alive).
+ */
+function ownString(text: string): string {
+  return text === '' ? '' : Buffer.from(text, 'utf8').toString('utf8');
 }
 
 function pathOf(resource: string): string {

@@ -95,6 +95,8 @@ interface AcceptedInit {
   readonly extensions: string;
   readonly options: ConnectionOptions;
   readonly deflate: NegotiatedDeflate | undefined;
+  /** Called once the close event has been dispatched (the server forgets the connection). */
+  readonly onClosed: (ws: WebSocket) => void;
 }
 
 /** Set by {@link createAcceptedWebSocket} for the duration of one constructor call. */
@@ -102,6 +104,16 @@ let acceptedInit: AcceptedInit | undefined;
 
 /** Reaches a WebSocket's private connection; assigned in the class's static block. */
 let connectionOf: (ws: WebSocket) => Connection;
+
+/** Turns the connection layer's calls into spec events; assigned in WebSocket's static block (private access). */
+let deliver: {
+  message(ws: WebSocket, data: Buffer, isBinary: boolean): void;
+  control(ws: WebSocket, type: 'ping' | 'pong', payload: Buffer): void;
+  error(ws: WebSocket, error: Error): void;
+  close(ws: WebSocket, info: CloseInfo): void;
+  event(ws: WebSocket, type: string): void;
+};
+
 
 const EMPTY = Buffer.alloc(0);
 
@@ -138,15 +150,16 @@ export class WebSocket extends EventTarget {
 
   readonly #connection: Connection;
   readonly #url: string;
-  readonly #origin: string;
+  #origin: string | null = null; // MessageEvent.origin, derived from the URL on first use
   #protocol = '';
   #extensions = '';
   #binaryType: BinaryType = 'blob';
-  readonly #handlers = new EventHandlerAttributes(this);
+  #handlers: EventHandlerAttributes | null = null; // created when an on<event> attribute is first set
   #abort: AbortController | null = null;
   readonly #sendQueue: QueuedSend[] = [];
   #queuedBytes = 0;
   #dispatchAsTask = false;
+  #onClosed: ((ws: WebSocket) => void) | null = null;
 
   /**
    * Open a WebSocket connection to `url`, offering `protocols`.
@@ -160,13 +173,13 @@ export class WebSocket extends EventTarget {
     super();
     const accepted = acceptedInit;
     acceptedInit = undefined;
-    const handler = this.#connectionHandler();
+    const handler = new WebSocketEvents(this);
     if (accepted !== undefined) {
       // A connection accepted by WebSocketServer: already open, server role.
       this.#url = accepted.url;
-      this.#origin = new URL(accepted.url).origin;
       this.#protocol = accepted.protocol;
       this.#extensions = accepted.extensions;
+      this.#onClosed = accepted.onClosed;
       this.#connection = new Connection('server', accepted.options, handler);
       this.#connection.attach(accepted.socket, accepted.head, accepted.deflate);
       return;
@@ -196,7 +209,7 @@ export class WebSocket extends EventTarget {
     }
     // 5. Set this's url to urlRecord.
     this.#url = target.href;
-    this.#origin = target.socketPath === undefined ? new URL(target.href).origin : 'null';
+    if (target.socketPath !== undefined) this.#origin = 'null';
     // 7. Establish a WebSocket connection, in parallel.
     this.#abort = new AbortController();
     connectClient(target, {
@@ -450,50 +463,52 @@ export class WebSocket extends EventTarget {
     this.#connection.terminate();
   }
 
-  get onopen(): ((event: Event) => unknown) | null { return this.#handlers.get('open'); }
-  set onopen(value: ((event: Event) => unknown) | null) { this.#handlers.set('open', value); }
-  get onmessage(): ((event: MessageEvent) => unknown) | null { return this.#handlers.get('message'); }
-  set onmessage(value: ((event: MessageEvent) => unknown) | null) { this.#handlers.set('message', value); }
-  get onerror(): ((event: ErrorEvent) => unknown) | null { return this.#handlers.get('error'); }
-  set onerror(value: ((event: ErrorEvent) => unknown) | null) { this.#handlers.set('error', value); }
-  get onclose(): ((event: CloseEvent) => unknown) | null { return this.#handlers.get('close'); }
-  set onclose(value: ((event: CloseEvent) => unknown) | null) { this.#handlers.set('close', value); }
-  get onping(): ((event: MessageEvent) => unknown) | null { return this.#handlers.get('ping'); }
-  set onping(value: ((event: MessageEvent) => unknown) | null) { this.#handlers.set('ping', value); }
-  get onpong(): ((event: MessageEvent) => unknown) | null { return this.#handlers.get('pong'); }
-  set onpong(value: ((event: MessageEvent) => unknown) | null) { this.#handlers.set('pong', value); }
-  get onbufferedamountlow(): ((event: Event) => unknown) | null { return this.#handlers.get('bufferedamountlow'); }
-  set onbufferedamountlow(value: ((event: Event) => unknown) | null) { this.#handlers.set('bufferedamountlow', value); }
+  get onopen(): ((event: Event) => unknown) | null { return this.#handlers?.get('open') ?? null; }
+  set onopen(value: ((event: Event) => unknown) | null) { (this.#handlers ??= new EventHandlerAttributes(this)).set('open', value); }
+  get onmessage(): ((event: MessageEvent) => unknown) | null { return this.#handlers?.get('message') ?? null; }
+  set onmessage(value: ((event: MessageEvent) => unknown) | null) { (this.#handlers ??= new EventHandlerAttributes(this)).set('message', value); }
+  get onerror(): ((event: ErrorEvent) => unknown) | null { return this.#handlers?.get('error') ?? null; }
+  set onerror(value: ((event: ErrorEvent) => unknown) | null) { (this.#handlers ??= new EventHandlerAttributes(this)).set('error', value); }
+  get onclose(): ((event: CloseEvent) => unknown) | null { return this.#handlers?.get('close') ?? null; }
+  set onclose(value: ((event: CloseEvent) => unknown) | null) { (this.#handlers ??= new EventHandlerAttributes(this)).set('close', value); }
+  get onping(): ((event: MessageEvent) => unknown) | null { return this.#handlers?.get('ping') ?? null; }
+  set onping(value: ((event: MessageEvent) => unknown) | null) { (this.#handlers ??= new EventHandlerAttributes(this)).set('ping', value); }
+  get onpong(): ((event: MessageEvent) => unknown) | null { return this.#handlers?.get('pong') ?? null; }
+  set onpong(value: ((event: MessageEvent) => unknown) | null) { (this.#handlers ??= new EventHandlerAttributes(this)).set('pong', value); }
+  get onbufferedamountlow(): ((event: Event) => unknown) | null { return this.#handlers?.get('bufferedamountlow') ?? null; }
+  set onbufferedamountlow(value: ((event: Event) => unknown) | null) { (this.#handlers ??= new EventHandlerAttributes(this)).set('bufferedamountlow', value); }
 
   get [Symbol.toStringTag](): string {
     return 'WebSocket';
   }
 
-  /** The connection layer's handler: turns its calls into spec events. */
-  #connectionHandler(): ConnectionHandler {
-    return {
-      onMessage: (data: Buffer, isBinary: boolean) => {
+  /** MessageEvent.origin: the serialization of the URL's origin. */
+  #messageOrigin(): string {
+    return this.#origin ??= new URL(this.#url).origin;
+  }
+
+  static {
+    deliver = {
+      message(ws, data, isBinary) {
         // "When a WebSocket message has been received": data is a string for
         // text, else per binaryType; fire a MessageEvent with origin.
-        this.#fire(new MessageEvent('message', {
-          data: isBinary ? binaryMessage(data, this.#binaryType) : data.toString('utf8'),
-          origin: this.#origin,
+        ws.#fire(new MessageEvent('message', {
+          data: isBinary ? binaryMessage(data, ws.#binaryType) : data.toString('utf8'),
+          origin: ws.#messageOrigin(),
         }));
       },
-      onPing: (payload: Buffer) => {
-        this.#fire(new MessageEvent('ping', { data: payload, origin: this.#origin }));
+      control(ws, type, payload) {
+        ws.#fire(new MessageEvent(type, { data: payload, origin: ws.#messageOrigin() }));
       },
-      onPong: (payload: Buffer) => {
-        this.#fire(new MessageEvent('pong', { data: payload, origin: this.#origin }));
+      error(ws, error) {
+        ws.#fire(new ErrorEvent('error', { error, message: error.message }));
       },
-      onError: (error: Error) => {
-        this.#fire(new ErrorEvent('error', { error, message: error.message }));
+      close(ws, info) {
+        ws.#fire(new CloseEvent('close', { wasClean: info.wasClean, code: info.code, reason: info.reason }));
+        ws.#onClosed?.(ws);
       },
-      onClose: (info: CloseInfo) => {
-        this.#fire(new CloseEvent('close', { wasClean: info.wasClean, code: info.code, reason: info.reason }));
-      },
-      onBufferedAmountLow: () => {
-        this.#fire(new Event('bufferedamountlow'));
+      event(ws, type) {
+        ws.#fire(new Event(type));
       },
     };
   }
@@ -502,6 +517,32 @@ export class WebSocket extends EventTarget {
   #fire(event: Event): void {
     if (this.#dispatchAsTask) setImmediate(() => this.dispatchEvent(event));
     else this.dispatchEvent(event);
+  }
+}
+
+/**
+ * The connection's handler for one WebSocket: one small object whose methods
+ * live on the prototype, rather than six closures per connection.
+ */
+class WebSocketEvents implements ConnectionHandler {
+  constructor(private readonly ws: WebSocket) {}
+  onMessage(data: Buffer, isBinary: boolean): void {
+    deliver.message(this.ws, data, isBinary);
+  }
+  onPing(payload: Buffer): void {
+    deliver.control(this.ws, 'ping', payload);
+  }
+  onPong(payload: Buffer): void {
+    deliver.control(this.ws, 'pong', payload);
+  }
+  onError(error: Error): void {
+    deliver.error(this.ws, error);
+  }
+  onClose(info: CloseInfo): void {
+    deliver.close(this.ws, info);
+  }
+  onBufferedAmountLow(): void {
+    deliver.event(this.ws, 'bufferedamountlow');
   }
 }
 

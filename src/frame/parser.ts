@@ -127,7 +127,8 @@ export class FrameParser {
   private error: ProtocolError | null = null;
 
   // A header split across chunks is gathered here.
-  private readonly headerBytes = Buffer.allocUnsafe(MAX_HEADER_SIZE);
+  // Allocated only when a header actually splits (idle connections never need it).
+  private headerBytes: Buffer | null = null;
   private headerFill = 0;
 
   // The frame being read.
@@ -144,7 +145,7 @@ export class FrameParser {
   private messageCompressed = false;
   private messageLength = 0; // declared bytes of all its frames so far
   private messageFirstPiece = true; // for onCompressedData's isFirst
-  private readonly assembler = new MessageAssembler();
+  private assembler: MessageAssembler | null = null; // created by the first message that needs it
 
   // A control frame whose payload spans chunks is gathered here.
   private controlBuffer: Buffer | null = null;
@@ -153,7 +154,7 @@ export class FrameParser {
   // Flow control: input that arrived while paused, oldest first.
   private paused = false;
   private running = false;
-  private readonly queue: Buffer[] = [];
+  private queue: Buffer[] | null = null; // created by the first pause
 
   constructor(options: FrameParserOptions, handler: FrameHandler) {
     this.role = options.role;
@@ -182,7 +183,7 @@ export class FrameParser {
   /** Bytes queued by {@link push} while paused, not yet parsed. */
   get queuedBytes(): number {
     let total = 0;
-    for (const chunk of this.queue) total += chunk.length;
+    for (const chunk of this.queue ?? []) total += chunk.length;
     return total;
   }
 
@@ -194,7 +195,7 @@ export class FrameParser {
   push(chunk: Buffer): void {
     if (this.state >= CLOSED || chunk.length === 0) return;
     if (this.paused || this.running) {
-      this.queue.push(chunk);
+      (this.queue ??= []).push(chunk);
       return;
     }
     this.run(chunk);
@@ -213,7 +214,7 @@ export class FrameParser {
     if (!this.paused) return;
     this.paused = false;
     if (!this.running) {
-      const next = this.queue.shift();
+      const next = this.queue?.shift();
       if (next !== undefined) this.run(next);
     }
   }
@@ -225,13 +226,13 @@ export class FrameParser {
       while (chunk !== undefined && this.state < CLOSED) {
         const stoppedAt = this.parse(chunk);
         if (stoppedAt < chunk.length) {
-          if (this.state < CLOSED) this.queue.unshift(chunk.subarray(stoppedAt));
+          if (this.state < CLOSED) (this.queue ??= []).unshift(chunk.subarray(stoppedAt));
           break;
         }
         if (this.paused) break;
-        chunk = this.queue.shift();
+        chunk = this.queue?.shift();
       }
-      if (this.state >= CLOSED) this.queue.length = 0;
+      if (this.state >= CLOSED) this.queue = null;
     } finally {
       this.running = false;
     }
@@ -256,7 +257,7 @@ export class FrameParser {
 
   private readHeader(chunk: Buffer, pos: number): number {
     const available = chunk.length - pos;
-    const bytes = this.headerBytes;
+    const bytes = this.headerBytes ??= Buffer.allocUnsafe(MAX_HEADER_SIZE);
     if (this.headerFill === 0 && available >= 2) {
       // Fast path: the header is (usually) whole in this chunk.
       const b1 = chunk[pos + 1]!;
@@ -434,7 +435,7 @@ export class FrameParser {
       return end;
     }
 
-    if (n === this.frameLength && this.fin && !this.assembler.active) {
+    if (n === this.frameLength && this.fin && (this.assembler === null || !this.assembler.active)) {
       // Fast path: a whole single-frame message in this chunk. Zero copies.
       if (this.masked) maskInPlace(chunk, pos, end, this.maskKey, 0);
       const data = view(chunk, pos, end);
@@ -452,7 +453,7 @@ export class FrameParser {
     }
 
     // Assembly path: the message spans chunks or frames.
-    const assembler = this.assembler;
+    const assembler = this.assembler ??= new MessageAssembler();
     if (this.frameRemaining === this.frameLength) {
       assembler.startFrame(this.frameLength, this.fin, this.maxPayload);
     }
@@ -501,7 +502,8 @@ export class FrameParser {
     }
     const isBinary = this.messageOpcode === Opcode.Binary;
     // §8.1: a text message that ends inside a code point is invalid.
-    const data = this.assembler.finish(!isBinary);
+    // No assembler means every fragment was empty: an empty (and valid) message.
+    const data = this.assembler === null ? Buffer.alloc(0) : this.assembler.finish(!isBinary);
     if (data === null) {
       this.failUtf8();
       return;
@@ -546,7 +548,7 @@ export class FrameParser {
       reason = reasonBytes.toString('utf8');
     }
     this.state = CLOSED;
-    this.assembler.reset();
+    this.assembler?.reset();
     this.handler.onClose(code, reason);
   }
 
@@ -558,9 +560,9 @@ export class FrameParser {
   private fail(error: ProtocolError): false {
     this.state = FAILED;
     this.error = error;
-    this.assembler.reset();
+    this.assembler?.reset();
     this.controlBuffer = null;
-    this.queue.length = 0;
+    this.queue = null;
     this.handler.onError(error);
     return false;
   }

@@ -33,7 +33,7 @@ import type { Duplex } from 'node:stream';
 import { CloseCode } from '../frame/close-code.js';
 import type { ProtocolError } from '../frame/errors.js';
 import { Opcode } from '../frame/opcode.js';
-import { FrameParser } from '../frame/parser.js';
+import { type FrameHandler, FrameParser } from '../frame/parser.js';
 import { encodeClosePayload, encodeFrame, encodeMessage } from '../frame/serializer.js';
 import { ConnectionError } from './errors.js';
 import { FrameWriter } from './frame-writer.js';
@@ -104,7 +104,31 @@ interface QueuedMessage {
 
 const EMPTY = Buffer.alloc(0);
 
-export class Connection {
+/** The connection that owns a socket, stored on the socket for the shared listeners below. */
+const kConnection = Symbol('rfc6455.connection');
+type OwnedSocket = Duplex & { [kConnection]?: Connection | undefined };
+
+// Socket listeners are module-level functions that find their connection
+// through the socket, rather than four closures per connection: an idle
+// connection's memory is what a server with many clients pays for.
+function socketOnData(this: OwnedSocket, chunk: Buffer): void {
+  this[kConnection]?.receiveData(chunk);
+}
+function socketOnEnd(this: OwnedSocket): void {
+  this[kConnection]?.transportEnded();
+}
+function socketOnError(this: OwnedSocket, error: Error): void {
+  this[kConnection]?.transportFailed(error);
+}
+function socketOnClose(this: OwnedSocket): void {
+  this[kConnection]?.transportClosed();
+}
+
+/**
+ * A connection is also its parser's {@link FrameHandler}: the `on*` methods
+ * below are called by the FrameParser, not meant for other callers.
+ */
+export class Connection implements FrameHandler {
   readonly role: 'client' | 'server';
   readonly options: ResolvedConnectionOptions;
   private readonly handler: ConnectionHandler;
@@ -196,23 +220,15 @@ export class Connection {
     this.socket = socket;
     this.pendingHead = head;
     if (deflate !== undefined) this.deflate = new PerMessageDeflate(this.role, deflate);
-    this.writer = new FrameWriter(socket, this.options.bufferedAmountLowThreshold, () => {
-      if (this.stateValue !== ConnectionState.Closed) this.handler.onBufferedAmountLow();
-    });
-    this.parser = new FrameParser({ role: this.role, maxPayload: this.options.maxPayload, allowRsv1: this.deflate !== null }, {
-      onMessage: (data, isBinary) => this.receiveMessage(data, isBinary),
-      onPing: (payload) => this.receivePing(payload),
-      onPong: (payload) => this.receivePong(payload),
-      onClose: (code, reason) => this.receiveClose(code, reason),
-      onError: (error) => this.receiveProtocolError(error),
-      onCompressedData: (data, isBinary, isFirst, isLast) => this.receiveCompressed(data, isBinary, isFirst, isLast),
-    });
+    this.writer = new FrameWriter(socket, this.options.bufferedAmountLowThreshold, this);
+    this.parser = new FrameParser({ role: this.role, maxPayload: this.options.maxPayload, allowRsv1: this.deflate !== null }, this);
     // Small frames should leave at once rather than wait for Nagle's algorithm.
     (socket as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
-    socket.on('data', this.onSocketData);
-    socket.on('end', this.onSocketEnd);
-    socket.on('error', this.onSocketError);
-    socket.on('close', this.onSocketClose);
+    (socket as OwnedSocket)[kConnection] = this;
+    socket.on('data', socketOnData);
+    socket.on('end', socketOnEnd);
+    socket.on('error', socketOnError);
+    socket.on('close', socketOnClose);
     socket.pause(); // until start()
   }
 
@@ -222,7 +238,7 @@ export class Connection {
     if (socket === null) throw new Error('Connection.start: not attached');
     const head = this.pendingHead;
     this.pendingHead = null;
-    if (head !== null && head.length > 0) this.onSocketData(head);
+    if (head !== null && head.length > 0) this.receiveData(head);
     this.armIdleTimer();
     this.armHeartbeat();
     if (this.stateValue !== ConnectionState.Closed) socket.resume();
@@ -402,17 +418,20 @@ export class Connection {
 
   // ---- receiving ------------------------------------------------------------
 
-  private readonly onSocketData = (chunk: Buffer): void => {
+  /** @internal Bytes from the transport. */
+  receiveData(chunk: Buffer): void {
     if (this.idleTimer !== null) this.idleTimer.refresh();
     this.parser!.push(chunk);
-  };
+  }
 
-  private receiveMessage(data: Buffer, isBinary: boolean): void {
+  /** @internal FrameHandler: a complete data message. */
+  onMessage(data: Buffer, isBinary: boolean): void {
     // WHATWG: a message received when readyState is not OPEN is dropped.
     if (this.stateValue === ConnectionState.Open) this.handler.onMessage(data, isBinary);
   }
 
-  private receivePing(payload: Buffer): void {
+  /** @internal FrameHandler: a ping. */
+  onPing(payload: Buffer): void {
     if (this.stateValue !== ConnectionState.Open) return;
     // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a
     // Pong frame in response", with "identical Application data" (§5.5.3).
@@ -420,12 +439,14 @@ export class Connection {
     this.handler.onPing(payload);
   }
 
-  private receivePong(payload: Buffer): void {
+  /** @internal FrameHandler: a pong. */
+  onPong(payload: Buffer): void {
     this.awaitingPong = false;
     if (this.stateValue === ConnectionState.Open) this.handler.onPong(payload);
   }
 
-  private receiveClose(code: number, reason: string): void {
+  /** @internal FrameHandler: the peer's close frame. */
+  onClose(code: number, reason: string): void {
     this.closeFrameReceived = true;
     this.receivedCode = code;
     this.receivedReason = reason;
@@ -441,7 +462,8 @@ export class Connection {
     this.armCloseTimer();
   }
 
-  private receiveProtocolError(error: ProtocolError): void {
+  /** @internal FrameHandler: the peer broke the protocol. */
+  onError(error: ProtocolError): void {
     this.fail(error.closeCode, '', error);
   }
 
@@ -450,7 +472,8 @@ export class Connection {
    * — the parser and the socket are paused, so messages stay in order and
    * memory stays bounded by one socket read — then go on.
    */
-  private receiveCompressed(data: Buffer, isBinary: boolean, isFirst: boolean, isLast: boolean): void {
+  /** @internal FrameHandler: a piece of a compressed message. */
+  onCompressedData(data: Buffer, isBinary: boolean, isFirst: boolean, isLast: boolean): void {
     const parser = this.parser!;
     const socket = this.socket!;
     parser.pause();
@@ -462,7 +485,7 @@ export class Connection {
         socket.resume(); // keep reading (and discarding) until the peer closes
         return;
       }
-      if (message !== null) this.receiveMessage(message, isBinary);
+      if (message !== null) this.onMessage(message, isBinary);
       parser.resume();
       // resume() may have delivered more (even a close): re-read the state.
       if (!parser.isPaused && (this.stateValue as ConnectionState) !== ConnectionState.Closed) socket.resume();
@@ -471,19 +494,27 @@ export class Connection {
 
   // ---- socket events --------------------------------------------------------
 
-  private readonly onSocketEnd = (): void => {
-    // The peer sent FIN. Node ends our side too (allowHalfOpen is false on
-    // WebSocket sockets); make sure of it for other Duplex streams.
+  /** @internal The peer sent FIN. */
+  transportEnded(): void {
+    // Node ends our side too (allowHalfOpen is false on WebSocket sockets);
+    // make sure of it for other Duplex streams.
     this.writer?.end();
-  };
+  }
 
-  private readonly onSocketError = (error: Error): void => {
+  /** @internal The transport reported an error; 'close' follows. */
+  transportFailed(error: Error): void {
     this.failure ??= new ConnectionError('WS_ERR_SOCKET', `Socket error: ${error.message}`, { cause: error });
-  };
+  }
 
-  private readonly onSocketClose = (): void => {
+  /** @internal The transport is closed. */
+  transportClosed(): void {
     this.finish();
-  };
+  }
+
+  /** @internal FrameWriter: bufferedAmount fell to the threshold. */
+  bufferedAmountLow(): void {
+    if (this.stateValue !== ConnectionState.Closed) this.handler.onBufferedAmountLow();
+  }
 
   /** Enter Closed and report, exactly once. */
   private finish(): void {
@@ -496,9 +527,10 @@ export class Connection {
     this.outgoing.length = 0;
     const socket = this.socket;
     if (socket !== null) {
-      socket.off('data', this.onSocketData);
-      socket.off('end', this.onSocketEnd);
-      socket.off('close', this.onSocketClose);
+      socket.off('data', socketOnData);
+      socket.off('end', socketOnEnd);
+      socket.off('close', socketOnClose);
+      (socket as OwnedSocket)[kConnection] = undefined;
       // Keep an error listener: a late error on a dead socket must not crash the process.
       socket.destroy();
     }

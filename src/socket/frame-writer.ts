@@ -21,19 +21,21 @@ export class FrameWriter {
   /** Application bytes accepted and not yet handed to the kernel. */
   bufferedAmount = 0;
 
-  private readonly sizes: number[] = []; // payload sizes of messages awaiting their write callback
+  private sizes: number[] = []; // payload sizes of messages awaiting their write callback
   private sizesHead = 0;
   private corked = false;
   private ended = false;
   private pendingPong: Buffer[] | null = null;
   private drainListening = false;
+  /** The write callback of every message's last chunk; bound on first use (idle connections never need it). */
+  private afterMessageWrite: (() => void) | null = null;
+  private onDrain: (() => void) | null = null;
 
-  /** Bound once: the write callback of every message's last chunk. */
-  private readonly afterMessageWrite = (): void => {
+  private messageWritten(): void {
     const size = this.sizes[this.sizesHead]!;
     this.sizes[this.sizesHead++] = 0;
     if (this.sizesHead === this.sizes.length) {
-      this.sizes.length = 0;
+      this.sizes = []; // a fresh array also drops the grown backing store of an idle connection
       this.sizesHead = 0;
     } else if (this.sizesHead > 1024 && this.sizesHead * 2 > this.sizes.length) {
       this.sizes.splice(0, this.sizesHead);
@@ -41,25 +43,25 @@ export class FrameWriter {
     }
     const before = this.bufferedAmount;
     this.bufferedAmount = before - size;
-    if (before > this.lowThreshold && this.bufferedAmount <= this.lowThreshold) this.onLow();
-  };
+    if (before > this.lowThreshold && this.bufferedAmount <= this.lowThreshold) this.owner.bufferedAmountLow();
+  }
 
-  private readonly onDrain = (): void => {
+  private drained(): void {
     this.drainListening = false;
     const pong = this.pendingPong;
     this.pendingPong = null;
     if (pong !== null && !this.ended) this.writeChunks(pong);
-  };
+  }
 
   /**
    * @param socket where frames go
-   * @param lowThreshold `onLow` runs when bufferedAmount falls from above this to at most this
-   * @param onLow called (from a write callback) when the threshold is crossed downwards
+   * @param lowThreshold `owner.bufferedAmountLow()` runs when bufferedAmount falls from above this to at most this
+   * @param owner told (from a write callback) when the threshold is crossed downwards
    */
   constructor(
     private readonly socket: Duplex,
     public lowThreshold: number,
-    private readonly onLow: () => void,
+    private readonly owner: { bufferedAmountLow(): void },
   ) {}
 
   /** True once {@link end} was called: nothing more can be written. */
@@ -75,7 +77,7 @@ export class FrameWriter {
     for (let i = 0; i < last; i++) this.socket.write(chunks[i]!);
     this.sizes.push(payloadBytes);
     this.bufferedAmount += payloadBytes;
-    this.socket.write(chunks[last]!, this.afterMessageWrite);
+    this.socket.write(chunks[last]!, this.afterMessageWrite ??= () => this.messageWritten());
   }
 
   /** Write a control frame (ping, close) in order with everything else. */
@@ -91,7 +93,7 @@ export class FrameWriter {
       this.pendingPong = [...chunks];
       if (!this.drainListening) {
         this.drainListening = true;
-        this.socket.once('drain', this.onDrain);
+        this.socket.once('drain', this.onDrain ??= () => this.drained());
       }
       return;
     }

@@ -60,8 +60,23 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   return value;
 }
 
+/**
+ * Resolutions already made, by options object: a server passes the same
+ * object for every connection, which then share one resolved object.
+ */
+const resolved = new WeakMap<ConnectionOptions, ResolvedConnectionOptions>();
+
 /** Apply defaults and reject invalid values with a RangeError naming the option. */
 export function resolveConnectionOptions(options: ConnectionOptions = {}): ResolvedConnectionOptions {
+  let result = resolved.get(options);
+  if (result === undefined) {
+    result = resolveNow(options);
+    resolved.set(options, result);
+  }
+  return result;
+}
+
+function resolveNow(options: ConnectionOptions): ResolvedConnectionOptions {
   const heartbeatInterval = nonNegative('heartbeat.interval', options.heartbeat?.interval, 0);
   const fragmentSize = nonNegative('fragmentSize', options.fragmentSize, 0);
   if (fragmentSize !== 0 && fragmentSize < 1) throw new RangeError(`fragmentSize must be 0 (off) or at least 1, got ${fragmentSize}`);
