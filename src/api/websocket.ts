@@ -84,6 +84,13 @@ export interface WebSocketOptions extends ConnectionOptions {
 export interface SendOptions {
   /** With permessage-deflate: false sends this message uncompressed. Default true. */
   readonly compress?: boolean;
+  /**
+   * Binary data is copied at call time, as the standard requires, so the
+   * caller may reuse its buffer at once. `false` skips that copy for large
+   * buffers: the caller then promises not to modify the bytes until they are
+   * sent (until `bufferedAmount` has dropped by their size). Default true.
+   */
+  readonly copy?: boolean;
 }
 
 /** What the server hands over to create an accepted connection. */
@@ -327,8 +334,9 @@ export class WebSocket extends EventTarget {
    * Send a message: a string as text; an ArrayBuffer, any ArrayBufferView or
    * a Blob as binary. The data is copied at call time. Blobs are read
    * asynchronously, and later sends wait for them, so order is kept.
-   * Node extra: `options.compress = false` sends this message uncompressed
-   * when permessage-deflate was negotiated.
+   * Node extras: `options.compress = false` sends this message uncompressed
+   * when permessage-deflate was negotiated; `options.copy = false` skips the
+   * copy of binary data (see {@link SendOptions.copy}).
    * @see https://websockets.spec.whatwg.org/#dom-websocket-send
    * @throws {DOMException} `InvalidStateError` while CONNECTING.
    */
@@ -341,25 +349,25 @@ export class WebSocket extends EventTarget {
     //    the connection only counts the bytes into bufferedAmount.
     const compress = options?.compress !== false;
     if (typeof data === 'string') {
-      this.#send(data, false, Buffer.byteLength(data, 'utf8'), compress);
+      this.#send(data, false, Buffer.byteLength(data, 'utf8'), compress, true);
       return;
     }
     const bytes = bytesOf(data);
     if (bytes !== null) {
-      this.#send(bytes, true, bytes.length, compress);
+      this.#send(bytes, true, bytes.length, compress, options?.copy !== false);
     } else if (data instanceof Blob) {
       this.#sendQueue.push({ blob: data, size: data.size, compress });
       this.#queuedBytes += data.size;
       if (this.#sendQueue.length === 1) void this.#drainSendQueue();
     } else {
       const text = toUsvString(data);
-      this.#send(text, false, Buffer.byteLength(text, 'utf8'), compress);
+      this.#send(text, false, Buffer.byteLength(text, 'utf8'), compress, true);
     }
   }
 
-  #send(data: Buffer | string, isBinary: boolean, size: number, compress: boolean): void {
+  #send(data: Buffer | string, isBinary: boolean, size: number, compress: boolean, copy: boolean): void {
     if (this.#sendQueue.length === 0) {
-      this.#connection.send(data, isBinary, { compress });
+      this.#connection.send(data, isBinary, { compress, copy });
       return;
     }
     // Behind a Blob: copy the bytes now (the caller may reuse them), send later.

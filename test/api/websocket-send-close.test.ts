@@ -65,6 +65,27 @@ describe('send()', () => {
     await nextEvent(ws, 'close');
   });
 
+  it('{ copy: false } sends the caller\'s bytes without copying them (they must not change until sent)', async (t) => {
+    const { wss, url } = await startServer(t);
+    const received = new Promise<Buffer>((resolve) => wss.on('connection', (s) => {
+      s.binaryType = 'nodebuffer';
+      s.addEventListener('message', (e) => resolve((e as MessageEvent).data as Buffer));
+    }));
+    const client = await openClient(url);
+    const [serverSide] = [...wss.clients];
+    const big = Buffer.alloc(200_000, 7);
+    // Server side (unmasked): with copy: false the payload itself is written; mutating it
+    // right after send() would show on the wire, which is exactly the contract's warning.
+    serverSide!.send(big, { copy: false });
+    const echoed = new Promise<MessageEvent>((resolve) => client.addEventListener('message', (e) => resolve(e as MessageEvent), { once: true }));
+    client.binaryType = 'nodebuffer';
+    assert.ok(((await echoed).data as Buffer).equals(big));
+    client.send(Buffer.from('done'), { copy: false });
+    assert.equal((await received).toString(), 'done');
+    client.close();
+    await nextEvent(client, 'close');
+  });
+
   it('bufferedAmount rises with send() and falls back to 0; bufferedamountlow fires', async (t) => {
     const { url } = await startEchoServer(t);
     const ws = await openClient(url);

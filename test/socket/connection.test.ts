@@ -120,6 +120,26 @@ describe('messages', () => {
     assert.deepEqual(client.events.filter((e) => e.type === 'message'), [{ type: 'message', data: 'original', binary: true }]);
   });
 
+  it('copy: false writes a large payload as is, after its header (no copy, one writev)', () => {
+    const [a] = memoryPair();
+    const subject = recorded('server');
+    subject.connection.attach(a);
+    subject.connection.start();
+    const written: unknown[] = [];
+    const write = a.write.bind(a);
+    a.write = ((chunk: unknown, ...rest: never[]) => {
+      written.push(chunk);
+      return write(chunk as Buffer, ...rest);
+    }) as typeof a.write;
+    const payload = Buffer.alloc(100_000, 1);
+    subject.connection.send(payload, true, { copy: false });
+    assert.equal(written.length, 2);
+    assert.equal(written[1], payload, 'the caller\'s buffer itself');
+    subject.connection.send(payload, true);
+    assert.equal(written.length, 3, 'the default copies header and payload into one buffer');
+    assert.notEqual(written[2], payload);
+  });
+
   it('fragmentSize splits outgoing messages into frames (RFC 6455 §5.4)', async () => {
     const server = withRawPeer('server', { fragmentSize: 4 });
     server.connection.send('abcdefghij', false);
