@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every part in sequence — mask, parse, serialize, echo,
- * conns, events — each in its own process (bench/suite.ts), every table
- * printed, then a summary of the issue's targets.
+ * echo with permessage-deflate, conns, conns with permessage-deflate, events —
+ * each in its own process (bench/suite.ts), every table printed, then a
+ * summary of the issue's targets.
  *
  *   npm run bench [-- --parts mask,echo] [--rounds N] [--json] [--out FILE.json]
  *
