@@ -16,10 +16,13 @@ const quick = buildCatalogue({ quick: true });
 const runnable = full.filter((c) => c.unimplemented === undefined);
 
 describe('catalogue shape', () => {
-  it('has the 517 cases of sections 1–13: 301 runnable (1–10), 216 UNIMPLEMENTED (12–13)', () => {
+  it('has the 517 cases of sections 1–13, all runnable; the 216 of sections 12–13 negotiate permessage-deflate', () => {
     assert.equal(full.length, 517);
-    assert.equal(runnable.length, 301);
-    assert.ok(full.filter((c) => c.unimplemented !== undefined).every((c) => ['12', '13'].includes(sectionOf(c.id))));
+    assert.equal(runnable.length, 517);
+    const deflate = full.filter((c) => c.deflate !== undefined);
+    assert.equal(deflate.length, 216);
+    assert.ok(deflate.every((c) => ['12', '13'].includes(sectionOf(c.id))));
+    assert.ok(deflate.every((c) => c.steps.some((s) => s.op === 'deflate-loop') && c.reportTime === true));
   });
   it('ids are unique and in numeric order', () => {
     const ids = full.map((c) => c.id);
@@ -61,6 +64,17 @@ describe('quick profile', () => {
       assert.deepEqual(c.outcomes.map((o) => o.verdict), full[i]!.outcomes.map((o) => o.verdict), c.id);
     }
   });
+  it('sections 12–13: a fiftieth of the messages (20, not 1000), the same sizes, half the time', () => {
+    const loop = (c: CaseSpec) => c.steps.find((s) => s.op === 'deflate-loop') as Extract<Step, { op: 'deflate-loop' }>;
+    const deadline = (c: CaseSpec) => (c.steps.find((s) => s.op === 'close-after') as { ms: number }).ms;
+    for (const [i, c] of quick.entries()) {
+      if (c.deflate === undefined) continue;
+      const f = full[i]!;
+      assert.deepEqual([loop(c).count, loop(f).count], [20, 1000], c.id);
+      assert.equal(loop(c).length, loop(f).length, c.id);
+      assert.equal(deadline(c) * 2, deadline(f), c.id);
+    }
+  });
   it('sends at most 1 MiB per step (16 MiB in the full profile) and waits at most half as long', () => {
     const biggest = (cases: CaseSpec[]) => Math.max(...cases.flatMap((c) => c.steps.map(payloadBytes)));
     assert.equal(biggest(quick), 1024 * 1024);
@@ -77,11 +91,31 @@ const haveReference = existsSync(REFERENCE);
 
 describe('cross-check with the published Autobahn case list', { skip: haveReference ? false : `no ${REFERENCE}` }, () => {
   const reference = haveReference
-    ? (JSON.parse(readFileSync(REFERENCE, 'utf8')) as { cases: { id: string; description: string; closeCodes: number[]; requireClean: boolean; closedByMe: boolean }[] }).cases
+    ? (JSON.parse(readFileSync(REFERENCE, 'utf8')) as { cases: { id: string; description: string; expectation: string; closeCodes: number[]; requireClean: boolean; closedByMe: boolean }[] }).cases
     : [];
   const byId = new Map(full.map((c) => [c.id, c]));
 
   it('the same 517 case ids', () => assert.deepEqual(reference.map((r) => r.id).sort(compareCaseIds), full.map((c) => c.id)));
+
+  it('sections 12–13: the same message counts, sizes, auto-fragmentation, offers and time limits', () => {
+    let checked = 0;
+    for (const r of reference.filter((x) => ['12', '13'].includes(sectionOf(x.id)))) {
+      const c = byId.get(r.id)!;
+      const loop = c.steps.find((s) => s.op === 'deflate-loop') as Extract<Step, { op: 'deflate-loop' }>;
+      const size = /^Send (\d+) compressed messages each of payload size (\d+), auto-fragment to (\d+) octets\. Use (.*)$/.exec(r.description)!;
+      assert.ok(c.description.startsWith(r.description), `${r.id}: ${c.description}`);
+      assert.deepEqual([loop.count, loop.length, loop.fragmentSize], [Number(size[1]), Number(size[2]), Number(size[3])], r.id);
+      const offers = size[4] === 'default permessage-deflate offer.'
+        ? [[false, 0]]
+        : [...size[4]!.matchAll(/\((True|False), (\d+)\)/g)].map((m) => [m[1] === 'True', Number(m[2])]);
+      assert.deepEqual(c.deflate!.offers.map((o) => [o.requestNoContextTakeover, o.requestMaxWindowBits]), offers, r.id);
+      assert.deepEqual(c.deflate!.accept.map((o) => [o.requestNoContextTakeover, o.requestMaxWindowBits]), offers, r.id);
+      const seconds = Number(/Timeout case after (\d+) secs/.exec(r.expectation)![1]);
+      assert.equal((c.steps.find((s) => s.op === 'close-after') as { ms: number }).ms, seconds * 1000, r.id);
+      checked++;
+    }
+    assert.equal(checked, 216);
+  });
 
   it('the same accepted close codes, closing endpoint and clean-close requirement for every case', () => {
     for (const r of reference) {

@@ -75,6 +75,16 @@ describe('frame rules: what a peer may not send', () => {
     assert.match(rule({ opcode: 9, fin: false })!.detail, /fragmented control frame/);
     assert.match(rule({ opcode: 10, payload: Buffer.alloc(126) })!.detail, /126-byte payload/);
   });
+  it('with permessage-deflate: RSV1 on the first frame of a data message only (RFC 7692 §6.1)', () => {
+    const deflate = (f: Partial<RawFrame>) => frameViolation(frame(f), 'client', { perMessageDeflate: true });
+    assert.equal(deflate({ rsv: 4 }), null);
+    assert.equal(deflate({ rsv: 4, opcode: 2, fin: false }), null);
+    assert.deepEqual(deflate({ rsv: 4, opcode: 0 }), { rule: 'RFC 7692 §6.1', detail: 'RSV1 set on a continuation frame (only the first frame of a message may have it)' });
+    assert.deepEqual(deflate({ rsv: 4, opcode: 9 }), { rule: 'RFC 7692 §6.1', detail: 'RSV1 set on a control frame (opcode 9)' });
+    assert.match(deflate({ rsv: 2 })!.detail, /RSV bits 010 set, but only RSV1 has a meaning/);
+    assert.match(deflate({ rsv: 6 })!.detail, /RSV bits 110/);
+    assert.match(deflate({ rsv: 4, masked: true })!.detail, /masked/, 'the other rules still apply');
+  });
   it('close payloads: length 1, invalid codes (unless the case accepts them), reasons that are not UTF-8', () => {
     assert.equal(closePayloadViolation(Buffer.alloc(0), []), null);
     assert.equal(closePayloadViolation(closePayload(1000, Buffer.from('bye')), []), null);
@@ -167,6 +177,9 @@ describe('handshake checks', () => {
     assert.match(checkResponse(response({ ...good, 'sec-websocket-accept': 'nope' }), key)!, /Accept/);
     assert.match(checkResponse(response({ ...good, 'sec-websocket-extensions': 'permessage-deflate' }), key)!, /extensions/);
     assert.match(checkResponse(response({ ...good, 'sec-websocket-protocol': 'chat' }), key)!, /subprotocol/);
+  });
+  it('leaves Sec-WebSocket-Extensions to the caller when it made an offer (sections 12–13)', () => {
+    assert.equal(checkResponse(response({ ...good, 'sec-websocket-extensions': 'permessage-deflate; x' }), key, true), null);
   });
   const request = (headers: Record<string, string>, method = 'GET', httpVersion = '1.1'): RequestHead => ({
     kind: 'request', method, target: '/', httpVersion, headers, rawHeaders: [],

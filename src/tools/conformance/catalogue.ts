@@ -1,7 +1,7 @@
 /**
- * The case catalogue: every case of sections 1–10 (runnable) and 12–13
- * (listed, UNIMPLEMENTED until permessage-deflate exists), in Autobahn's
- * numbering and order, with the section titles reports use.
+ * The case catalogue: every case of sections 1–10 and 12–13
+ * (permessage-deflate), in Autobahn's numbering and order, with the section
+ * titles reports use.
  *
  * Adding a section means adding a module under ./cases that returns
  * `CaseSpec`s and listing it in {@link buildCatalogue}.
@@ -56,18 +56,18 @@ export const SUBSECTION_TITLES: Readonly<Record<string, string>> = {
   '9.7': 'Text round trips, increasing size',
   '9.8': 'Binary round trips, increasing size',
   '10.1': 'Fragmentation into fixed-size frames',
-  '12.1': 'JSON text',
-  '12.2': 'Bitmap image',
-  '12.3': 'German prose',
-  '12.4': 'HTML text',
-  '12.5': 'PDF document',
-  '13.1': 'Offer: no_context_takeover=false, max_window_bits=default',
-  '13.2': 'Offer: no_context_takeover=true, max_window_bits=default',
-  '13.3': 'Offer: no_context_takeover=false, max_window_bits=9',
-  '13.4': 'Offer: no_context_takeover=false, max_window_bits=15',
-  '13.5': 'Offer: no_context_takeover=true, max_window_bits=9',
-  '13.6': 'Offer: no_context_takeover=true, max_window_bits=15',
-  '13.7': 'Offers: (true, 9), (true, default), (false, default)',
+  '12.1': 'Large JSON document (text), default offer',
+  '12.2': 'Bitmap image (binary), default offer',
+  '12.3': 'German prose (binary), default offer',
+  '12.4': 'Large HTML document (text), default offer',
+  '12.5': 'PDF document (binary), default offer',
+  '13.1': 'JSON; (requestNoContextTakeover, requestMaxWindowBits) = (False, 0): the default offer / accept as offered',
+  '13.2': 'JSON; (True, 0): server_no_context_takeover / client_no_context_takeover',
+  '13.3': 'JSON; (False, 9): server_max_window_bits=9 / client_max_window_bits=9',
+  '13.4': 'JSON; (False, 15): server_max_window_bits=15 / client_max_window_bits=15',
+  '13.5': 'JSON; (True, 9): both no_context_takeover and max_window_bits=9',
+  '13.6': 'JSON; (True, 15): both no_context_takeover and max_window_bits=15',
+  '13.7': 'JSON; [(True, 9), (True, 0), (False, 0)]: three offers / accept rules, in order',
 };
 
 /** Case id as a tuple of numbers, for ordering: 6.10.2 sorts after 6.9.1. */
@@ -112,7 +112,7 @@ export function buildCatalogue(options: CatalogueOptions = {}): CaseSpec[] {
     ...utf8Cases(profile),
     ...closeCases(profile),
     ...performanceCases(profile),
-    ...deflateCases(),
+    ...deflateCases(profile),
   ];
   return cases.sort((a, b) => compareCaseIds(a.id, b.id));
 }

@@ -64,6 +64,10 @@ export function renderReceived(event: ReceivedEvent): string {
       return `timeout ${event.tag} ${at}`;
     case 'violation':
       return `protocol violation by the peer (${event.rule}): ${event.detail} ${at}`;
+    case 'echo':
+      return `echo #${event.seq} ${event.binary ? 'binary' : 'text'} ${event.length} bytes ` +
+        `(${event.compressed ? `compressed, ${event.wireLength} octets` : 'uncompressed'}, ${event.frames} frame${event.frames === 1 ? '' : 's'}) ` +
+        `${event.problem === null ? 'equal to the message sent' : `BAD: ${event.problem}`} ${at}`;
   }
 }
 

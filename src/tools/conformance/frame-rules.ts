@@ -18,10 +18,19 @@ export interface Violation {
 /**
  * Rules that one frame must follow on its own. `testerRole` is the tester's:
  * a server (the tester) receives masked frames only, a client unmasked only.
+ * With permessage-deflate in use, RSV1 is allowed on the first frame of a
+ * data message (RFC 7692 §6).
  */
-export function frameViolation(frame: RawFrame, testerRole: 'client' | 'server'): Violation | null {
-  if (frame.rsv !== 0) {
-    return { rule: 'RFC 6455 §5.2', detail: `RSV bits ${frame.rsv.toString(2).padStart(3, '0')} set, but no extension was negotiated` };
+export function frameViolation(frame: RawFrame, testerRole: 'client' | 'server', options: { perMessageDeflate?: boolean } = {}): Violation | null {
+  if (options.perMessageDeflate === true && frame.rsv === 4) {
+    // RFC 7692 §6: RSV1 ("Per-Message Compressed") marks the first frame of a compressed data message, nothing else.
+    if (isControlOpcode(frame.opcode)) return { rule: 'RFC 7692 §6.1', detail: `RSV1 set on a control frame (opcode ${frame.opcode})` };
+    if (frame.opcode === 0) return { rule: 'RFC 7692 §6.1', detail: 'RSV1 set on a continuation frame (only the first frame of a message may have it)' };
+  } else if (frame.rsv !== 0) {
+    return {
+      rule: 'RFC 6455 §5.2',
+      detail: `RSV bits ${frame.rsv.toString(2).padStart(3, '0')} set, but ${options.perMessageDeflate === true ? 'only RSV1 has a meaning (permessage-deflate)' : 'no extension was negotiated'}`,
+    };
   }
   if (!isKnownOpcode(frame.opcode)) return { rule: 'RFC 6455 §5.2', detail: `reserved opcode ${frame.opcode}` };
   // RFC 6455 §5.1: a client masks every frame, a server none.

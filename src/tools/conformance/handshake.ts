@@ -5,7 +5,9 @@
  * controls exactly what goes on the wire after the handshake; the GET request
  * and the 101 response are therefore written here, by hand. Heads are read with
  * the library's bounded {@link HttpHeadReader} and keys checked with its
- * accept-key helpers. The tester never negotiates an extension or a subprotocol.
+ * accept-key helpers. The only extension the tester negotiates is
+ * permessage-deflate, in sections 12–13 (the offer and the answer are made and
+ * checked by permessage-deflate.ts); it never negotiates a subprotocol.
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -18,7 +20,11 @@ export const TESTER_PRODUCT = 'rfc6455-conformance';
 /** The opening handshake failed; the request and response seen so far are kept for the report. */
 export class HandshakeFailure extends Error {
   override readonly name = 'HandshakeFailure';
-  constructor(message: string, readonly request = '', readonly response = '') {
+  /**
+   * @param status the HTTP status of a complete response that refused the
+   *   upgrade (not 101), when that is why the handshake failed
+   */
+  constructor(message: string, readonly request = '', readonly response = '', readonly status?: number) {
     super(message);
   }
 }
@@ -33,6 +39,8 @@ export interface UpgradedClient {
   readonly response: string;
   /** The server's `Server` header, if any. */
   readonly server: string | undefined;
+  /** The server's Sec-WebSocket-Extensions (repeated fields joined), if any. */
+  readonly extensions: string | undefined;
 }
 
 /** Options for {@link connectAndUpgrade}. */
@@ -41,6 +49,8 @@ export interface ConnectOptions {
   readonly timeoutMs?: number;
   /** wss://: accept any certificate. Default false. */
   readonly insecure?: boolean;
+  /** A Sec-WebSocket-Extensions offer to send; the caller checks the server's answer. */
+  readonly extensions?: string;
 }
 
 function ignore(): void {
@@ -67,6 +77,7 @@ export function connectAndUpgrade(url: URL, options: ConnectOptions = {}): Promi
     'Connection: Upgrade',
     `Sec-WebSocket-Key: ${key}`,
     'Sec-WebSocket-Version: 13',
+    ...(options.extensions === undefined ? [] : [`Sec-WebSocket-Extensions: ${options.extensions}`]),
     `User-Agent: ${TESTER_PRODUCT}`,
     '', '',
   ].join('\r\n');
@@ -78,12 +89,12 @@ export function connectAndUpgrade(url: URL, options: ConnectOptions = {}): Promi
     const reader = new HttpHeadReader<ResponseHead>('response');
     const received: Buffer[] = [];
     let settled = false;
-    const fail = (message: string): void => {
+    const fail = (message: string, status?: number): void => {
       if (settled) return;
       settled = true;
       cleanup();
       socket.destroy();
-      reject(new HandshakeFailure(message, request, Buffer.concat(received).toString('latin1')));
+      reject(new HandshakeFailure(message, request, Buffer.concat(received).toString('latin1'), status));
     };
     const timer = setTimeout(() => fail(`no complete opening handshake within ${options.timeoutMs ?? 5000} ms`), options.timeoutMs ?? 5000);
     const onData = (chunk: Buffer): void => {
@@ -98,9 +109,9 @@ export function connectAndUpgrade(url: URL, options: ConnectOptions = {}): Promi
       if (result === null) return;
       const all = Buffer.concat(received);
       const response = all.toString('latin1', 0, all.length - result.rest.length);
-      const problem = checkResponse(result.head, key);
+      const problem = checkResponse(result.head, key, options.extensions !== undefined);
       if (problem !== null) {
-        fail(problem);
+        fail(problem, result.head.status === 101 ? undefined : result.head.status);
         return;
       }
       settled = true;
@@ -108,7 +119,10 @@ export function connectAndUpgrade(url: URL, options: ConnectOptions = {}): Promi
       socket.pause();
       // Until the session attaches its own listener, an error must not go unhandled.
       socket.on('error', ignore);
-      resolve({ socket, head: Buffer.from(result.rest), request, response, server: result.head.headers['server'] });
+      resolve({
+        socket, head: Buffer.from(result.rest), request, response,
+        server: result.head.headers['server'], extensions: result.head.headers['sec-websocket-extensions'],
+      });
     };
     const onError = (error: NodeJS.ErrnoException): void => fail(`connection failed: ${error.code ?? error.message}`);
     const onClose = (): void => fail('the connection closed during the opening handshake');
@@ -127,14 +141,18 @@ export function connectAndUpgrade(url: URL, options: ConnectOptions = {}): Promi
   });
 }
 
-/** RFC 6455 §4.1, the client's checks of the server's response; null when it is acceptable. */
-export function checkResponse(head: ResponseHead, key: string): string | null {
+/**
+ * RFC 6455 §4.1, the client's checks of the server's response; null when it
+ * is acceptable. With `extensionsOffered`, the Sec-WebSocket-Extensions header
+ * is left to the caller (who made the offer).
+ */
+export function checkResponse(head: ResponseHead, key: string, extensionsOffered = false): string | null {
   if (head.status !== 101) return `the server answered ${head.status} ${head.statusText} instead of 101 Switching Protocols`;
   if (head.headers['upgrade']?.toLowerCase() !== 'websocket') return `the Upgrade header is "${head.headers['upgrade'] ?? ''}", not "websocket"`;
   if (!hasToken(head.headers['connection'], 'upgrade')) return `the Connection header "${head.headers['connection'] ?? ''}" lacks "Upgrade"`;
   const accept = head.headers['sec-websocket-accept'];
   if (accept !== computeAcceptKey(key)) return `Sec-WebSocket-Accept is "${accept ?? ''}", expected "${computeAcceptKey(key)}"`;
-  if (head.headers['sec-websocket-extensions'] !== undefined) {
+  if (!extensionsOffered && head.headers['sec-websocket-extensions'] !== undefined) {
     return `the server selected extensions the tester did not offer: ${head.headers['sec-websocket-extensions']}`;
   }
   if (head.headers['sec-websocket-protocol'] !== undefined) {
@@ -200,13 +218,14 @@ export function checkUpgradeRequest(head: RequestHead): { status: number; messag
   return null;
 }
 
-/** Write the 101 response for a checked request; returns its text. */
-export function acceptUpgrade(socket: Socket, head: RequestHead): string {
+/** Write the 101 response for a checked request, accepting `extensions` if given; returns its text. */
+export function acceptUpgrade(socket: Socket, head: RequestHead, extensions?: string): string {
   const response = [
     'HTTP/1.1 101 Switching Protocols',
     'Upgrade: websocket',
     'Connection: Upgrade',
     `Sec-WebSocket-Accept: ${computeAcceptKey(head.headers['sec-websocket-key'] ?? '')}`,
+    ...(extensions === undefined ? [] : [`Sec-WebSocket-Extensions: ${extensions}`]),
     `Server: ${TESTER_PRODUCT}`,
     '', '',
   ].join('\r\n');

@@ -35,7 +35,8 @@ const LEGEND: readonly (readonly [string, string, string])[] = [
     'CLIENT closing verdicts count here.'],
   ['failed', 'FAILED', 'A MUST of the RFC broken: wrong events, a protocol violation, no (or an unclean) close where one is required.'],
   ['info', 'INFORMATIONAL', 'The RFC leaves the behaviour open; what happened is reported.'],
-  ['unimpl', 'UNIMPLEMENTED', 'The tester cannot run this case yet.'],
+  ['unimpl', 'UNIMPLEMENTED', 'The peer does not support what the case needs (sections 12–13: permessage-deflate, or the ' +
+    'configuration of it the case offers or asks for), so the case did not run.'],
   ['missing', 'MISSING', 'The client never ran this case.'],
 ];
 
@@ -95,9 +96,23 @@ function caseDetails(result: CaseResult): string {
     `<h4>Observed events</h4><pre>${escapeHtml(result.received.join('\n') || '(no events)')}</pre>` +
     `<h4>Closing facts</h4><table class="facts">${facts}</table>` +
     `<h4>Opening handshake</h4><pre>${escapeHtml(result.httpRequest.trim() || '(none)')}</pre><pre>${escapeHtml(result.httpResponse.trim() || '(none)')}</pre>` +
+    deflateDetails(result) +
     `<h4>Traffic</h4><p>Sent ${stats.txOctets} octets in ${stats.txWrites} writes; received ${stats.rxOctets} octets in ${stats.rxReads} reads. ` +
     `Frames sent by opcode: ${escapeHtml(JSON.stringify(stats.txFrames))}; received: ${escapeHtml(JSON.stringify(stats.rxFrames))}.</p>` +
     `<h4>Wire log</h4><pre class="wire">${log || '(empty)'}</pre>${more}</details>`;
+}
+
+/** Sections 12–13: the permessage-deflate negotiation and the compressed traffic. */
+function deflateDetails(result: CaseResult): string {
+  const d = result.deflate;
+  if (d === undefined) return '';
+  const t = d.traffic;
+  const ratio = (wire: number, payload: number): string => (payload === 0 ? '—' : `${((100 * wire) / payload).toFixed(1)} %`);
+  return `<h4>permessage-deflate</h4><p>${escapeHtml(d.negotiation)}</p>` +
+    `<p>Offered: <code>${escapeHtml(d.offered || '(nothing)')}</code>; answered: <code>${escapeHtml(d.response || '(nothing)')}</code>.</p>` +
+    `<p>Sent ${t.messagesSent} messages, ${t.payloadOctetsSent} octets compressed to ${t.compressedOctetsSent} (${ratio(t.compressedOctetsSent, t.payloadOctetsSent)}); ` +
+    `received ${t.messagesReceived} (${t.compressedMessagesReceived} compressed), ${t.payloadOctetsReceived} octets from ${t.wireOctetsReceived} on the wire ` +
+    `(${ratio(t.wireOctetsReceived, t.payloadOctetsReceived)}).</p>`;
 }
 
 /** The whole page. */

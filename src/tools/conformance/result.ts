@@ -7,7 +7,9 @@ import type { Socket } from 'node:net';
 import { abbreviate, renderExpected, renderReceived } from './events.js';
 import { CaseSession } from './session.js';
 import { DEFAULT_TIMING, type SessionTiming } from './timing.js';
-import { caseOutcome, type CaseResult, type CaseSpec, type ClosingFacts, type Mode } from './types.js';
+import {
+  caseOutcome, type CaseResult, type CaseSpec, type ClosingFacts, type DeflateAgreement, type DeflateReport, type DeflateTraffic, type Mode,
+} from './types.js';
 import { judgeCase } from './verdict.js';
 
 /** Who and what a result belongs to. */
@@ -57,15 +59,54 @@ function base(spec: CaseSpec, context: RunContext, started: Date): Pick<CaseResu
   };
 }
 
-/** Run `spec` on an upgraded connection and judge it. */
+/** How the permessage-deflate negotiation of a section 12–13 case went. */
+export interface Negotiation {
+  /** The client's Sec-WebSocket-Extensions ('' when none). */
+  readonly offered: string;
+  /** The server's Sec-WebSocket-Extensions ('' when none). */
+  readonly response: string;
+  /** null: the extension is not in use, and the case's messages are not sent. */
+  readonly agreement: DeflateAgreement | null;
+  /** What happened, in words (the behaviour's reason when there is no agreement). */
+  readonly note: string;
+  /**
+   * Without an agreement: UNIMPLEMENTED (the peer does not support the
+   * extension or the case's configuration; default) or FAILED (it broke the
+   * negotiation).
+   */
+  readonly verdict?: 'UNIMPLEMENTED' | 'FAILED';
+}
+
+const NO_TRAFFIC: DeflateTraffic = {
+  messagesSent: 0, payloadOctetsSent: 0, compressedOctetsSent: 0,
+  messagesReceived: 0, compressedMessagesReceived: 0, payloadOctetsReceived: 0, wireOctetsReceived: 0,
+};
+
+/** The report section of a negotiation. */
+export function deflateReport(negotiation: Negotiation, traffic: DeflateTraffic = NO_TRAFFIC): DeflateReport {
+  return { offered: negotiation.offered, response: negotiation.response, agreed: negotiation.agreement, negotiation: negotiation.note, traffic };
+}
+
+/**
+ * Run `spec` on an upgraded connection and judge it. For a section 12–13 case
+ * `negotiation` says how permessage-deflate was negotiated; without an
+ * agreement the tester only closes (1000) and the behaviour is the
+ * negotiation's verdict (Autobahn: UNIMPLEMENTED).
+ */
 export async function runCaseOnSocket(
   spec: CaseSpec, socket: Socket, head: Buffer, context: RunContext,
-  http: { request: string; response: string }, timing: SessionTiming = DEFAULT_TIMING,
+  http: { request: string; response: string }, timing: SessionTiming = DEFAULT_TIMING, negotiation?: Negotiation,
 ): Promise<CaseResult> {
   const started = new Date();
   const role = testerRole(context.mode);
-  const record = await new CaseSession({ spec, socket, head, role, timing }).run();
-  const judgement = judgeCase(spec, record.received, record.closing, role);
+  const agreement = negotiation?.agreement ?? null;
+  const skipped = negotiation !== undefined && agreement === null;
+  const runSpec: CaseSpec = skipped ? { ...spec, steps: [{ op: 'close', code: 1000 }], outcomes: [] } : spec;
+  const record = await new CaseSession({ spec: runSpec, socket, head, role, timing, ...(agreement === null ? {} : { deflate: agreement }) }).run();
+  let judgement = judgeCase(spec, record.received, record.closing, role);
+  if (skipped) {
+    judgement = { ...judgement, behavior: negotiation.verdict ?? 'UNIMPLEMENTED', result: negotiation.note };
+  }
   return {
     ...base(spec, context, started),
     duration: Math.round(record.duration),
@@ -80,30 +121,39 @@ export async function runCaseOnSocket(
     httpResponse: http.response,
     stats: record.stats,
     wirelog: record.wirelog,
+    ...(negotiation === undefined ? {} : { deflate: deflateReport(negotiation, record.deflate) }),
   };
 }
 
-/** A case that did not get past the opening handshake: FAILED, with the reason. */
-export function handshakeFailedResult(spec: CaseSpec, context: RunContext, reason: string, http: { request: string; response: string }): CaseResult {
-  const message = `The opening handshake failed: ${reason}.`;
+/**
+ * A case that did not get past the opening handshake: FAILED, with the reason
+ * (or, with `verdict`, UNIMPLEMENTED: a server that refuses a permessage-deflate
+ * configuration it does not support).
+ */
+export function handshakeFailedResult(
+  spec: CaseSpec, context: RunContext, reason: string, http: { request: string; response: string },
+  negotiation?: Negotiation, verdict: 'FAILED' | 'UNIMPLEMENTED' = 'FAILED',
+): CaseResult {
+  const message = `The opening handshake ${verdict === 'FAILED' ? 'failed' : 'did not succeed'}: ${reason}.`;
   return {
     ...base(spec, context, new Date()),
     duration: 0,
-    behavior: 'FAILED',
-    behaviorClose: 'FAILED',
+    behavior: verdict,
+    behaviorClose: verdict,
     result: message,
     resultClose: message,
-    outcome: 'FAILED',
+    outcome: verdict,
     received: [],
     closing: { ...NO_FACTS, wasNotCleanReason: 'no WebSocket connection' },
     httpRequest: http.request,
     httpResponse: http.response,
     stats: { txOctets: 0, rxOctets: 0, txWrites: 0, rxReads: 0, txFrames: {}, rxFrames: {} },
     wirelog: [],
+    ...(negotiation === undefined ? {} : { deflate: deflateReport(negotiation) }),
   };
 }
 
-/** A case the tester cannot run yet (sections 12–13): UNIMPLEMENTED, not run. */
+/** A case the tester cannot run (marked `unimplemented` in the catalogue): UNIMPLEMENTED, not run. */
 export function unimplementedResult(spec: CaseSpec, context: RunContext): CaseResult {
   const note = spec.unimplemented ?? 'not implemented';
   return {

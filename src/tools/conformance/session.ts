@@ -19,12 +19,17 @@ import { isUtf8 } from 'node:buffer';
 import { isValidReceivedCloseCode } from '../../frame/close-code.js';
 import { isControlOpcode, Opcode } from '../../frame/opcode.js';
 import { materialize, preview } from './bytes.js';
+import { corpusMessage } from './corpus.js';
 import { eventMatches, outcomeCouldMatch, outcomeMatches } from './events.js';
 import { FrameReader, type RawFrame } from './frame-reader.js';
 import { closePayloadViolation, frameViolation, readClosePayload } from './frame-rules.js';
 import { buildFrame, buildHeader, closePayload, maskPiece } from './frame-writer.js';
+import { InflateFailure, MessageDeflater, MessageInflater } from './permessage-deflate.js';
 import { caseBudget, DEFAULT_TIMING, type SessionTiming } from './timing.js';
-import type { CaseSpec, ClosingFacts, ExpectedEvent, ReceivedEvent, Step, WireLogEntry, WireStats } from './types.js';
+import type {
+  CaseSpec, ClosingFacts, DeflateAgreement, DeflateLoopStep, DeflateTraffic, EchoEvent, ExpectedEvent, ReceivedEvent, Step,
+  WireLogEntry, WireStats,
+} from './types.js';
 import { octets, WireLog } from './wirelog.js';
 
 /** Largest frame or message the tester accepts from a peer: twice the biggest case payload. */
@@ -38,7 +43,12 @@ export interface SessionRecord {
   readonly stats: WireStats;
   /** Milliseconds from the start of the session to the end of the TCP connection. */
   readonly duration: number;
+  /** With permessage-deflate: the compressed traffic. */
+  readonly deflate?: DeflateTraffic;
 }
+
+/** Echoes of a compressed echo loop logged one by one (the rest are summed up). */
+const LOGGED_ECHOES = 5;
 
 /** Inputs of a {@link CaseSession}. */
 export interface SessionOptions {
@@ -50,6 +60,8 @@ export interface SessionOptions {
   /** The tester's role: a client masks its frames and expects unmasked ones (RFC 6455 §5.1). */
   readonly role: 'client' | 'server';
   readonly timing?: SessionTiming;
+  /** permessage-deflate is in use with these parameters (RFC 7692): RSV1 marks compressed messages. */
+  readonly deflate?: DeflateAgreement;
 }
 
 /** Steps that only put bytes on the wire and may share one write. */
@@ -78,7 +90,15 @@ export class CaseSession {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly closeTimers = new Map<string, NodeJS.Timeout>();
   private writeChain: Promise<void> = Promise.resolve();
-  private message: { opcode: number; pieces: Buffer[]; size: number; frames: number } | null = null;
+  private message: { opcode: number; pieces: Buffer[]; size: number; frames: number; compressed: boolean } | null = null;
+  /** permessage-deflate, from the tester's side: how it compresses, how it inflates what the peer sends. */
+  private readonly deflate: { deflater: MessageDeflater; inflater: MessageInflater; traffic: DeflateTraffic } | null;
+  /** The message whose echo the compressed echo loop waits for. */
+  private awaiting: { seq: number; payload: Buffer; binary: boolean } | null = null;
+  /** Index of the next echo of the compressed echo loop (each message sent gets one). */
+  private echoes = 0;
+  /** An echo differed from its message (or came unasked): the compressed echo loop stops. */
+  private badEcho = false;
   private partial: { maskKey: number | null; offset: number } | null = null;
   private readonly head: Buffer;
   private violated = false;
@@ -96,6 +116,26 @@ export class CaseSession {
     this.timing = options.timing ?? DEFAULT_TIMING;
     this.quiet = options.spec.quietWireLog === true;
     this.head = options.head ?? Buffer.alloc(0);
+    const agreed = options.deflate;
+    if (agreed === undefined) {
+      this.deflate = null;
+    } else {
+      // The client compresses with the client_* parameters, the server with the server_* ones (RFC 7692 §7.1).
+      const mine = this.role === 'client'
+        ? { noContext: agreed.clientNoContextTakeover, bits: agreed.clientMaxWindowBits }
+        : { noContext: agreed.serverNoContextTakeover, bits: agreed.serverMaxWindowBits };
+      const theirs = this.role === 'client'
+        ? { noContext: agreed.serverNoContextTakeover, bits: agreed.serverMaxWindowBits }
+        : { noContext: agreed.clientNoContextTakeover, bits: agreed.clientMaxWindowBits };
+      this.deflate = {
+        deflater: new MessageDeflater(mine.bits, mine.noContext),
+        inflater: new MessageInflater(theirs.bits, theirs.noContext),
+        traffic: {
+          messagesSent: 0, payloadOctetsSent: 0, compressedOctetsSent: 0,
+          messagesReceived: 0, compressedMessagesReceived: 0, payloadOctetsReceived: 0, wireOctetsReceived: 0,
+        },
+      };
+    }
     this.reader = new FrameReader(MAX_RECEIVE_BYTES, {
       onFrame: (frame) => this.onFrame(frame),
       onError: (message) => this.violation('RFC 6455 §5.2', message),
@@ -131,6 +171,7 @@ export class CaseSession {
       wirelog: this.log.finish(),
       stats: this.log.stats,
       duration: this.log.now(),
+      ...(this.deflate === null ? {} : { deflate: this.deflate.traffic }),
     };
   }
 
@@ -195,6 +236,9 @@ export class CaseSession {
         case 'echo-loop':
           await this.echoLoop(step.opcode, materialize(step.payload), step.count);
           break;
+        case 'deflate-loop':
+          await this.deflateLoop(step);
+          break;
       }
       i++;
     }
@@ -210,6 +254,57 @@ export class CaseSession {
       await this.nextEvent(before);
       const last = this.received[before];
       if (last === undefined || !eventMatches(expected, last)) return;
+    }
+  }
+
+  /**
+   * Sections 12–13: send compressed messages one at a time, each once the
+   * previous one's echo arrived (Autobahn's case 12/13 loop). The echoes are
+   * checked as they arrive (see {@link onDeflateMessage}); the loop stops at the
+   * first bad one, and then the tester closes.
+   */
+  private async deflateLoop(step: DeflateLoopStep): Promise<void> {
+    if (this.deflate === null) {
+      this.log.add('note', 'compressed echo loop skipped: permessage-deflate is not in use');
+      return;
+    }
+    const { deflater, traffic } = this.deflate;
+    const size = step.fragmentSize > 0 ? step.fragmentSize : Infinity;
+    this.log.add('note', `sending ${step.count} compressed ${step.binary ? 'binary' : 'text'} messages of ${step.length} bytes, ` +
+      `each after the previous echo${step.fragmentSize > 0 ? `, in frames of ${step.fragmentSize} octets` : ''} (frames of the first ${LOGGED_ECHOES} logged)`);
+    let complete = false;
+    for (let n = 0; n < step.count; n++) {
+      if (!this.canContinue() || this.facts.closeSent || this.badEcho) break;
+      const payload = corpusMessage(step.corpus, step.length, n);
+      const compressed = deflater.compress(payload);
+      const opcode = step.binary ? Opcode.Binary : Opcode.Text;
+      const frames: Buffer[] = [];
+      for (let offset = 0; offset < compressed.length || frames.length === 0; offset += size) {
+        const end = Math.min(offset + size, compressed.length);
+        frames.push(this.frame(offset === 0 ? opcode : Opcode.Continuation, compressed.subarray(offset, end), end === compressed.length, offset === 0 ? 4 : 0));
+      }
+      traffic.messagesSent++;
+      traffic.payloadOctetsSent += payload.length;
+      traffic.compressedOctetsSent += compressed.length;
+      if (n < LOGGED_ECHOES) {
+        this.log.add('tx-frame', `message #${n}: ${payload.length} bytes ${preview(payload, 32)}, compressed to ${compressed.length} octets ` +
+          `(RSV1) in ${frames.length} frame(s)`);
+      }
+      this.awaiting = { seq: n, payload, binary: step.binary };
+      const before = this.received.length;
+      await this.transmit(Buffer.concat(frames));
+      await this.nextEcho(before);
+      const echo = this.received.slice(before).find((e): e is EchoEvent => e.type === 'echo');
+      if (echo === undefined || this.badEcho) break;
+      complete = n === step.count - 1;
+    }
+    this.awaiting = null;
+    this.log.add('note', `${traffic.messagesSent} message(s) sent: ${traffic.payloadOctetsSent} payload octets compressed to ` +
+      `${traffic.compressedOctetsSent}; ${traffic.messagesReceived} received (${traffic.compressedMessagesReceived} compressed): ` +
+      `${traffic.payloadOctetsReceived} payload octets from ${traffic.wireOctetsReceived} on the wire`);
+    if (!complete && this.state() === 'open') {
+      this.log.add('note', 'the echo loop stopped early: closing');
+      void this.startClose(this.spec.close.codes[0] ?? 1000);
     }
   }
 
@@ -331,7 +426,7 @@ export class CaseSession {
     if (this.violated) return;
     // RFC 6455 §1.4, §5.5.1: the close frame is the last frame an endpoint sends.
     if (this.facts.closeReceived) return this.violation('RFC 6455 §5.5.1', `a frame (opcode ${frame.opcode}) followed the peer's close frame`);
-    const broken = frameViolation(frame, this.role);
+    const broken = frameViolation(frame, this.role, { perMessageDeflate: this.deflate !== null });
     if (broken !== null) return this.violation(broken.rule, broken.detail);
     if (control) {
       if (frame.opcode === Opcode.Ping) {
@@ -348,7 +443,7 @@ export class CaseSession {
       if (this.message === null) return this.violation('RFC 6455 §5.4', 'continuation frame with no message in progress');
     } else {
       if (this.message !== null) return this.violation('RFC 6455 §5.4', 'a new data frame began while a fragmented message was in progress');
-      this.message = { opcode: frame.opcode, pieces: [], size: 0, frames: 0 };
+      this.message = { opcode: frame.opcode, pieces: [], size: 0, frames: 0, compressed: (frame.rsv & 4) !== 0 };
     }
     const message = this.message!;
     message.pieces.push(frame.payload);
@@ -359,10 +454,51 @@ export class CaseSession {
     this.message = null;
     const payload = message.pieces.length === 1 ? message.pieces[0]! : Buffer.concat(message.pieces, message.size);
     const binary = message.opcode === Opcode.Binary;
+    if (this.deflate !== null) return this.onDeflateMessage(binary, payload, message.compressed, message.frames);
     if (this.quiet) this.log.add('rx-frame', `message: ${binary ? 'binary' : 'text'} ${payload.length} bytes in ${message.frames} frame(s)`);
     // RFC 6455 §8.1: a text message that is not valid UTF-8 MUST fail the connection.
     if (!binary && !isUtf8(payload)) return this.violation('RFC 6455 §8.1', `text message that is not valid UTF-8: ${preview(payload)}`);
     this.record({ type: 'message', binary, payload, at: this.log.now() });
+  }
+
+  /**
+   * A whole message with permessage-deflate in use: inflated when RSV1 was set
+   * (a peer may send any message uncompressed), bounded by the length of the
+   * message it should echo, and compared with it on the spot.
+   */
+  private onDeflateMessage(binary: boolean, wire: Buffer, compressed: boolean, frames: number): void {
+    const { inflater, traffic } = this.deflate!;
+    const awaiting = this.awaiting;
+    const seq = this.echoes++;
+    traffic.messagesReceived++;
+    traffic.wireOctetsReceived += wire.length;
+    if (compressed) traffic.compressedMessagesReceived++;
+    let payload = wire;
+    let problem: string | null = null;
+    if (compressed) {
+      try {
+        payload = inflater.inflate(wire, awaiting?.payload.length ?? MAX_RECEIVE_BYTES);
+      } catch (error) {
+        if (!(error instanceof InflateFailure)) throw error;
+        if (!error.tooBig) return this.violation('RFC 7692 §7.2.2', `compressed message #${seq} (${wire.length} octets) ${error.message}`);
+        if (awaiting === null) return this.violation('tester limit', `compressed message #${seq} ${error.message}`);
+        problem = `echo #${seq} ${error.message}, but message #${awaiting.seq} had ${awaiting.payload.length} bytes`;
+        payload = Buffer.alloc(0);
+      }
+    }
+    traffic.payloadOctetsReceived += payload.length;
+    const what = `${binary ? 'binary' : 'text'} ${payload.length} bytes${compressed ? `, ${wire.length} octets compressed` : ', uncompressed'}, ${frames} frame(s)`;
+    if (seq < LOGGED_ECHOES) this.log.add('rx-frame', `message #${seq}: ${what}`);
+    // RFC 6455 §8.1 applies to the inflated text (RFC 7692 §6).
+    if (problem === null && !binary && !isUtf8(payload)) return this.violation('RFC 6455 §8.1', `text message #${seq} that is not valid UTF-8${compressed ? ' once inflated' : ''}: ${preview(payload)}`);
+    if (problem === null) problem = echoProblem(awaiting, seq, binary, payload);
+    if (problem !== null && seq >= LOGGED_ECHOES) this.log.add('rx-frame', `message #${seq}: ${what}`);
+    if (problem !== null) {
+      this.badEcho = true;
+      this.log.add('note', `bad echo: ${problem}`);
+    }
+    this.awaiting = null;
+    this.record({ type: 'echo', seq, binary, length: payload.length, compressed, wireLength: wire.length, frames, problem, at: this.log.now() });
   }
 
   private onCloseFrame(payload: Buffer): void {
@@ -426,6 +562,7 @@ export class CaseSession {
     this.facts.closeSent = true;
     this.facts.localCloseCode = code;
     this.facts.localCloseReason = reason === null ? null : isUtf8(reason) ? reason.toString('utf8') : `0x${reason.toString('hex')}`;
+    this.notify(); // a loop waiting for an echo stops sending once the tester closes
     if (!this.facts.closeReceived) {
       this.facts.closedByMe = true;
       this.armCloseTimer('close-handshake', this.timing.closeHandshakeTimeout, () => {
@@ -561,6 +698,21 @@ export class CaseSession {
     });
   }
 
+  /** Resolves when an echo event comes after the first `count` events, or the tester cannot go on. */
+  private nextEcho(count: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        const echoed = this.received.length > count && this.received.slice(count).some((e) => e.type === 'echo');
+        if (echoed || this.closed || this.violated || this.facts.closeReceived || this.facts.closeSent) {
+          this.listeners.delete(check);
+          resolve();
+        }
+      };
+      this.listeners.add(check);
+      check();
+    });
+  }
+
   /** Resolves when more than `count` events were received, or the connection closed. */
   private nextEvent(count: number): Promise<void> {
     return new Promise((resolve) => {
@@ -575,4 +727,19 @@ export class CaseSession {
     });
   }
 
+}
+
+/** How an echo differs from the message it should echo; null when it is that message, byte for byte. */
+function echoProblem(awaiting: { seq: number; payload: Buffer; binary: boolean } | null, seq: number, binary: boolean, payload: Buffer): string | null {
+  if (awaiting === null) return `message #${seq} arrived when no message was waiting for its echo (${binary ? 'binary' : 'text'}, ${payload.length} bytes)`;
+  const expected = awaiting.payload;
+  if (binary !== awaiting.binary) return `echo #${seq} is ${binary ? 'binary' : 'text'}, but message #${awaiting.seq} was ${awaiting.binary ? 'binary' : 'text'}`;
+  if (payload.length !== expected.length) return `echo #${seq} has ${payload.length} bytes, but message #${awaiting.seq} had ${expected.length}`;
+  if (!payload.equals(expected)) {
+    let at = 0;
+    while (payload[at] === expected[at]) at++;
+    return `echo #${seq} differs from message #${awaiting.seq} from byte ${at} on (got ${preview(payload.subarray(at), 16)}, ` +
+      `expected ${preview(expected.subarray(at), 16)})`;
+  }
+  return null;
 }

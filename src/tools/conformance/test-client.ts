@@ -3,11 +3,17 @@
  * and a client driver connects to it following Autobahn's driver protocol:
  *
  * - `GET /getCaseInfo?case=N` — one text message, `{"id", "description"}` of
- *   case N (as Autobahn's fuzzingserver answers).
+ *   case N (as Autobahn's fuzzingserver answers); for sections 12–13 also
+ *   `"permessageDeflate": {"offer", "accept"}`: the offer Autobahn's client
+ *   makes in that case and how the tester accepts offers (a driver may mirror
+ *   the offer; it does not have to).
  * - `GET /getCaseCount` — the tester sends one text message, the number of
  *   cases (as JSON), then closes;
  * - `GET /runCase?case=N&agent=A` — the tester runs case N (1-based) on this
- *   connection; the client must echo every message it receives;
+ *   connection; the client must echo every message it receives. In sections
+ *   12–13 the tester answers the client's permessage-deflate offer as the
+ *   case's server configuration says (Autobahn's fuzzing server); a client
+ *   that offers nothing it can accept gets UNIMPLEMENTED;
  * - `GET /updateReports?agent=A` — the tester writes the reports, then closes.
  *
  * {@link testClient} also starts the driver: COMMAND is spawned with the
@@ -21,9 +27,10 @@ import { buildCatalogue } from './catalogue.js';
 import { clearPayloadCache } from './bytes.js';
 import { FrameReader } from './frame-reader.js';
 import { buildFrame, closePayload } from './frame-writer.js';
-import { acceptUpgrade, checkUpgradeRequest, readRequest, rejectRequest } from './handshake.js';
+import { acceptUpgrade, checkUpgradeRequest, readRequest, rejectRequest, type ReadRequest } from './handshake.js';
 import { selectCaseIds } from './pattern.js';
-import { handshakeFailedResult, runCaseOnSocket, unimplementedResult, type RunContext } from './result.js';
+import { answerClientOffers, describeAgreement, EXTENSION, formatOffers } from './permessage-deflate.js';
+import { handshakeFailedResult, runCaseOnSocket, unimplementedResult, type Negotiation, type RunContext } from './result.js';
 import type { RunReport } from './run.js';
 import { caseBudget, DEFAULT_TIMING, type SessionTiming } from './timing.js';
 import type { CaseResult, CaseSpec } from './types.js';
@@ -135,7 +142,7 @@ export class FuzzingServer {
       missing,
       notes: [
         ...notes,
-        ...(hasUnimplemented ? ['Sections 12 and 13 (permessage-deflate, RFC 7692) are not implemented by the tester yet: reported UNIMPLEMENTED, not served.'] : []),
+        ...(hasUnimplemented ? ['Some selected cases are not implemented by the tester: reported UNIMPLEMENTED, not served.'] : []),
       ],
     };
   }
@@ -190,6 +197,8 @@ export class FuzzingServer {
       if (problem !== null) {
         rejectRequest(socket, problem.status, problem.message);
         result = handshakeFailedResult(spec, context, problem.message, { request: request.raw, response: '' });
+      } else if (spec.deflate !== undefined) {
+        result = await this.runDeflateCase(spec, socket, request, context);
       } else {
         const response = acceptUpgrade(socket, request.head);
         result = await runCaseOnSocket(spec, socket, request.rest, context, { request: request.raw, response }, this.timing);
@@ -219,12 +228,45 @@ export class FuzzingServer {
       await sendAndClose(socket, [buildFrame({ opcode: 1, fin: true, rsv: 0, mask: false }, Buffer.from(JSON.stringify(this.runnable.length)))]);
     } else if (info !== undefined) {
       // As Autobahn's fuzzingserver: one text message, {"id": ..., "description": ...}.
-      const json = JSON.stringify({ id: info.id, description: info.description });
+      const json = JSON.stringify({
+        id: info.id,
+        description: info.description,
+        ...(info.deflate === undefined ? {} : { permessageDeflate: { offer: formatOffers(info.deflate.offers), accept: info.deflate.accept } }),
+      });
       await sendAndClose(socket, [buildFrame({ opcode: 1, fin: true, rsv: 0, mask: false }, Buffer.from(json))]);
     } else {
       this.options.onUpdateReports?.(this.report());
       await sendAndClose(socket, []);
     }
+  }
+
+  /**
+   * A section 12–13 case: answer the client's permessage-deflate offer by the
+   * case's rules, then run it (or, with no offer accepted, close right away:
+   * UNIMPLEMENTED; with only invalid offers: FAILED). An unparsable header is
+   * refused with 400.
+   */
+  private async runDeflateCase(spec: CaseSpec, socket: Socket, request: ReadRequest, context: RunContext): Promise<CaseResult> {
+    const offered = request.head.headers['sec-websocket-extensions'];
+    const answer = answerClientOffers(spec.deflate!.accept, offered);
+    const base = { offered: offered ?? '', response: '' };
+    if (answer.kind === 'invalid' && answer.unparsable) {
+      rejectRequest(socket, 400, answer.reason);
+      return handshakeFailedResult(spec, context, answer.reason, { request: request.raw, response: '' }, { ...base, agreement: null, note: answer.reason, verdict: 'FAILED' });
+    }
+    let negotiation: Negotiation;
+    if (answer.kind === 'accepted') {
+      negotiation = {
+        ...base, response: answer.response, agreement: answer.agreement,
+        note: `The tester accepted the client's offer (${answer.note}) with "${answer.response}": ${describeAgreement(answer.agreement)}.`,
+      };
+    } else if (answer.kind === 'none') {
+      negotiation = { ...base, agreement: null, note: `No ${EXTENSION}: ${answer.reason}; the tester closed right away.` };
+    } else {
+      negotiation = { ...base, agreement: null, note: `${answer.reason}; the tester closed right away.`, verdict: 'FAILED' };
+    }
+    const response = acceptUpgrade(socket, request.head, answer.kind === 'accepted' ? answer.response : undefined);
+    return runCaseOnSocket(spec, socket, request.rest, context, { request: request.raw, response }, this.timing, negotiation);
   }
 
   private store(result: CaseResult): void {

@@ -3,15 +3,21 @@
  * case the tester connects as a client, performs the opening handshake and
  * runs the case against an echo server (text echoed as text, binary as
  * binary). Cases run one after another, each on a fresh connection.
+ *
+ * In sections 12–13 the tester offers permessage-deflate (the case's offers)
+ * and checks the server's answer: a server that declines (or refuses the
+ * handshake) makes the case UNIMPLEMENTED, as in Autobahn; an answer that
+ * breaks RFC 7692 fails the case, and the tester fails the connection.
  */
 import { buildCatalogue } from './catalogue.js';
 import { clearPayloadCache } from './bytes.js';
-import { connectAndUpgrade, HandshakeFailure } from './handshake.js';
+import { connectAndUpgrade, HandshakeFailure, type UpgradedClient } from './handshake.js';
 import { selectCaseIds } from './pattern.js';
-import { handshakeFailedResult, runCaseOnSocket, unimplementedResult, type RunContext } from './result.js';
+import { checkServerResponse, describeAgreement, EXTENSION, formatOffer, formatOffers } from './permessage-deflate.js';
+import { handshakeFailedResult, runCaseOnSocket, unimplementedResult, type Negotiation, type RunContext } from './result.js';
 import type { RunReport } from './run.js';
 import { DEFAULT_TIMING, type SessionTiming } from './timing.js';
-import type { CaseResult } from './types.js';
+import type { CaseResult, CaseSpec } from './types.js';
 
 /** Options of {@link testServer}. */
 export interface TestServerOptions {
@@ -66,21 +72,34 @@ export async function testServer(options: TestServerOptions): Promise<RunReport>
       if (spec.unimplemented !== undefined) {
         result = unimplementedResult(spec, context);
       } else {
+        const offered = spec.deflate === undefined ? undefined : formatOffers(spec.deflate.offers);
         try {
           const upgraded = await connectAndUpgrade(url, {
             ...(options.connectTimeoutMs === undefined ? {} : { timeoutMs: options.connectTimeoutMs }),
+            ...(offered === undefined ? {} : { extensions: offered }),
             insecure: options.insecure === true,
           });
           connectedOnce = true;
-          result = await runCaseOnSocket(spec, upgraded.socket, upgraded.head, context,
-            { request: upgraded.request, response: upgraded.response }, timing);
+          result = offered === undefined
+            ? await runCaseOnSocket(spec, upgraded.socket, upgraded.head, context, { request: upgraded.request, response: upgraded.response }, timing)
+            : await runDeflateCase(spec, upgraded, offered, context, timing);
         } catch (error) {
           if (!(error instanceof HandshakeFailure)) throw error;
           // Nothing answers at all: stop rather than fail hundreds of cases one by one.
           if (!connectedOnce && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH/.test(error.message)) {
             throw new ConformanceSetupError(`cannot reach ${options.url}: ${error.message}`);
           }
-          result = handshakeFailedResult(spec, context, error.message, { request: error.request, response: error.response });
+          const http = { request: error.request, response: error.response };
+          if (offered !== undefined && error.status !== undefined) {
+            // RFC 7692 §5 has a server decline an offer it does not support (101 without the extension);
+            // refusing the connection is not what the RFC describes, but it says the same: not supported.
+            const note = `${error.message} when offered "${offered}": it does not support this ${EXTENSION} configuration ` +
+              '(RFC 7692 §5 has a server decline an offer it cannot accept, answering 101 without the extension, rather than refuse the connection)';
+            result = handshakeFailedResult(spec, context, note, http, { offered, response: '', agreement: null, note }, 'UNIMPLEMENTED');
+          } else {
+            result = handshakeFailedResult(spec, context, error.message, http,
+              offered === undefined ? undefined : { offered, response: '', agreement: null, note: 'no WebSocket connection', verdict: 'FAILED' });
+          }
         }
       }
       results.push(result);
@@ -100,7 +119,34 @@ export async function testServer(options: TestServerOptions): Promise<RunReport>
     results: { [context.agent]: results },
     missing: { [context.agent]: [] },
     notes: ids.some((id) => byId.get(id)!.unimplemented !== undefined)
-      ? ['Sections 12 and 13 (permessage-deflate, RFC 7692) are not implemented by the tester yet: reported UNIMPLEMENTED, not run.']
+      ? ['Some selected cases are not implemented by the tester: reported UNIMPLEMENTED, not run.']
       : [],
   };
+}
+
+/**
+ * A section 12–13 case on an upgraded connection: check the server's answer
+ * to the offer, then run the case with the agreed parameters, or close right
+ * away when the server declined (UNIMPLEMENTED), or fail the connection when
+ * the answer breaks RFC 7692 (FAILED; RFC 7692 §5: the client MUST _Fail the
+ * WebSocket Connection_).
+ */
+async function runDeflateCase(spec: CaseSpec, upgraded: UpgradedClient, offered: string, context: RunContext, timing: SessionTiming): Promise<CaseResult> {
+  const http = { request: upgraded.request, response: upgraded.response };
+  const offers = spec.deflate!.offers;
+  const answer = checkServerResponse(offers, upgraded.extensions);
+  const response = upgraded.extensions ?? '';
+  if (answer.kind === 'invalid') {
+    upgraded.socket.destroy();
+    const note = `${EXTENSION} negotiation failed: ${answer.reason}; the tester failed the connection (RFC 7692 §5)`;
+    return handshakeFailedResult(spec, context, note, http, { offered, response, agreement: null, note, verdict: 'FAILED' });
+  }
+  const negotiation: Negotiation = answer.kind === 'declined'
+    ? { offered, response, agreement: null, note: `The server declined ${EXTENSION} (its response has no Sec-WebSocket-Extensions): not supported; the tester closed right away.` }
+    : {
+      offered, response, agreement: answer.agreement,
+      note: `The server accepted ${offers.length === 1 ? 'the offer' : `offer ${answer.offerIndex + 1} (${formatOffer(offers[answer.offerIndex]!)})`} ` +
+        `with "${response}": ${describeAgreement(answer.agreement)}.`,
+    };
+  return runCaseOnSocket(spec, upgraded.socket, upgraded.head, context, http, timing, negotiation);
 }

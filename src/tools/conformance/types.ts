@@ -128,10 +128,71 @@ export interface EchoLoopStep {
   readonly count: number;
 }
 
+/** The generated documents that compressed messages are cut from (see corpus.ts). */
+export type CorpusKind = 'json' | 'bitmap' | 'prose' | 'html' | 'pdf';
+
+/**
+ * Sections 12–13: send `count` messages of `length` bytes, cut one after the
+ * other from a generated document, each compressed with the agreed
+ * permessage-deflate parameters (RFC 7692 §7.2.1) and sent once the previous
+ * one's echo arrived; the compressed payload is split into frames of
+ * `fragmentSize` octets (0: one frame), RSV1 on the first only. Each echo
+ * (compressed or not) is inflated and compared byte for byte on arrival.
+ */
+export interface DeflateLoopStep {
+  readonly op: 'deflate-loop';
+  readonly corpus: CorpusKind;
+  readonly binary: boolean;
+  readonly length: number;
+  readonly count: number;
+  readonly fragmentSize: number;
+}
+
 /** One action of a case's program. */
 export type Step =
   | FrameStep | MessageStep | CloseStep | FrameStartStep | FrameDataStep
-  | WaitStep | DeadlineStep | EchoLoopStep;
+  | WaitStep | DeadlineStep | EchoLoopStep | DeflateLoopStep;
+
+/**
+ * A permessage-deflate offer the tester makes as a client (Autobahn's
+ * `PerMessageDeflateOffer(requestNoContextTakeover, requestMaxWindowBits)`).
+ */
+export interface DeflateOffer {
+  /** Offer `server_no_context_takeover` (RFC 7692 §7.1.1.1). */
+  readonly requestNoContextTakeover: boolean;
+  /** Offer `server_max_window_bits=N` (RFC 7692 §7.1.2.1); 0: not offered. */
+  readonly requestMaxWindowBits: number;
+}
+
+/**
+ * How the tester, as a server, accepts a client's offer (Autobahn's
+ * `PerMessageDeflateOfferAccept(requestNoContextTakeover, requestMaxWindowBits)`).
+ */
+export interface DeflateAccept {
+  /** Answer with `client_no_context_takeover` (RFC 7692 §7.1.1.2; always allowed). */
+  readonly requestNoContextTakeover: boolean;
+  /**
+   * Answer with `client_max_window_bits=N` (RFC 7692 §7.1.2.2); 0: not asked.
+   * Only possible for an offer that has `client_max_window_bits`.
+   */
+  readonly requestMaxWindowBits: number;
+}
+
+/** The permessage-deflate side of a case (sections 12–13). */
+export interface DeflateCase {
+  /** Server mode: the tester's offers, in preference order. */
+  readonly offers: readonly DeflateOffer[];
+  /** Client mode: how the tester accepts, tried in order over all of the client's offers. */
+  readonly accept: readonly DeflateAccept[];
+}
+
+/** The permessage-deflate parameters both ends agreed on (RFC 7692 §7), window sizes as bits (15 when not limited). */
+export interface DeflateAgreement {
+  readonly serverNoContextTakeover: boolean;
+  readonly clientNoContextTakeover: boolean;
+  readonly serverMaxWindowBits: number;
+  readonly clientMaxWindowBits: number;
+}
 
 /** An event the tester expects to receive. */
 export type ExpectedEvent =
@@ -144,7 +205,30 @@ export type ReceivedEvent =
   | { readonly type: 'message'; readonly binary: boolean; readonly payload: Buffer; readonly at: number }
   | { readonly type: 'ping' | 'pong'; readonly payload: Buffer; readonly at: number }
   | { readonly type: 'timeout'; readonly tag: string; readonly at: number }
-  | { readonly type: 'violation'; readonly rule: string; readonly detail: string; readonly at: number };
+  | { readonly type: 'violation'; readonly rule: string; readonly detail: string; readonly at: number }
+  | EchoEvent;
+
+/**
+ * A message received during a compressed echo loop (sections 12–13), compared
+ * on arrival with the message it echoes. The payload is not kept (1000
+ * messages of up to 128 KiB per case); `problem` says how it differs.
+ */
+export interface EchoEvent {
+  readonly type: 'echo';
+  /** Index (0-based) of the message sent that this one should echo. */
+  readonly seq: number;
+  readonly binary: boolean;
+  /** Payload length after inflation. */
+  readonly length: number;
+  /** RSV1 was set: the peer sent it compressed. */
+  readonly compressed: boolean;
+  /** Payload octets on the wire (compressed size). */
+  readonly wireLength: number;
+  readonly frames: number;
+  /** null: equal to the message sent, byte for byte. */
+  readonly problem: string | null;
+  readonly at: number;
+}
 
 /**
  * A behaviour that earns `verdict`. Either an exact event sequence (Autobahn
@@ -157,6 +241,8 @@ export interface Outcome {
   readonly note: string;
   readonly events?: readonly ExpectedEvent[];
   readonly matches?: (received: readonly ReceivedEvent[]) => boolean;
+  /** For predicate outcomes: why `received` does not match (used in the FAILED reason). */
+  readonly explain?: (received: readonly ReceivedEvent[]) => string;
 }
 
 /** The closing behaviour a case expects (Autobahn's `expectedClose`). */
@@ -191,6 +277,11 @@ export interface CaseSpec {
   readonly reportTime?: boolean;
   /** Log frames without payloads and octets not at all (section 9: megabytes of payload). */
   readonly quietWireLog?: boolean;
+  /**
+   * Sections 12–13: negotiate permessage-deflate first. Without an agreement
+   * the case is UNIMPLEMENTED (the tester closes right away, as Autobahn does).
+   */
+  readonly deflate?: DeflateCase;
 }
 
 /** Facts about how the connection ended (Autobahn's closing-behaviour table). */
@@ -277,6 +368,33 @@ export interface CaseResult {
   readonly httpResponse: string;
   readonly stats: WireStats;
   readonly wirelog: readonly WireLogEntry[];
+  /** Sections 12–13: the permessage-deflate negotiation and compressed traffic. */
+  readonly deflate?: DeflateReport;
+}
+
+/** What a case report says about permessage-deflate (sections 12–13). */
+export interface DeflateReport {
+  /** The client's Sec-WebSocket-Extensions ('' when none). */
+  readonly offered: string;
+  /** The server's Sec-WebSocket-Extensions ('' when none). */
+  readonly response: string;
+  /** The parameters in force, or null when the extension is not in use. */
+  readonly agreed: DeflateAgreement | null;
+  /** How the negotiation went, in words. */
+  readonly negotiation: string;
+  readonly traffic: DeflateTraffic;
+}
+
+/** Compressed traffic counters (payload octets before and after compression). */
+export interface DeflateTraffic {
+  messagesSent: number;
+  payloadOctetsSent: number;
+  compressedOctetsSent: number;
+  messagesReceived: number;
+  /** Received messages that had RSV1 set. */
+  compressedMessagesReceived: number;
+  payloadOctetsReceived: number;
+  wireOctetsReceived: number;
 }
 
 /**

@@ -35,7 +35,8 @@ export function judgeBehavior(spec: CaseSpec, received: readonly ReceivedEvent[]
       return { verdict: outcome.verdict, reason: `Actual events match an expected outcome: ${outcome.note}.` };
     }
   }
-  return { verdict: 'FAILED', reason: 'Actual events differ from every expected outcome.' };
+  const explained = spec.outcomes.find((o) => o.explain !== undefined)?.explain?.(received);
+  return { verdict: 'FAILED', reason: `Actual events differ from every expected outcome${explained === undefined ? '' : `: ${explained}`}.` };
 }
 
 /**
@@ -116,7 +117,7 @@ export function judgeCase(spec: CaseSpec, received: readonly ReceivedEvent[], fa
 function whatHappened(spec: CaseSpec, received: readonly ReceivedEvent[], facts: ClosingFacts): string {
   const counts = new Map<string, number>();
   for (const event of received) counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
-  const got = received.length === 0 ? 'no events' : [...counts].map(([type, n]) => `${n} ${type}${n === 1 ? '' : 's'}`).join(', ');
+  const got = received.length === 0 ? 'no events' : [...counts].map(([type, n]) => `${n} ${type}${n === 1 ? '' : type === 'echo' ? 'es' : 's'}`).join(', ');
   const expected = spec.outcomes.find((o) => o.verdict === 'OK')?.events?.length;
   let text = `Received ${got}${expected === undefined ? '' : ` (expected ${expected} event${expected === 1 ? '' : 's'})`}`;
   if (facts.closeReceived && !facts.closedByMe) {

@@ -11,7 +11,7 @@
  */
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { WebSocket, WebSocketServer, type ServerOptions } from 'ws';
+import { WebSocket, WebSocketServer, type ClientOptions, type ServerOptions } from 'ws';
 import { CloseCode } from '../../../src/frame/close-code.js';
 import { Opcode } from '../../../src/frame/opcode.js';
 import { FrameParser } from '../../../src/frame/parser.js';
@@ -174,8 +174,9 @@ export function startRawEchoServer(faults: RawServerFaults = {}): Promise<Peer> 
 /**
  * The client side of Autobahn's driver protocol, with ws's WebSocket: ask for
  * the case count, run every case echoing each message, then ask for reports.
+ * No permessage-deflate unless `options` ask for it.
  */
-export async function runWsDriver(baseUrl: string, agent: string, options: { skipUTF8Validation?: boolean } = {}): Promise<number> {
+export async function runWsDriver(baseUrl: string, agent: string, options: ClientOptions = {}): Promise<number> {
   const open = (path: string): WebSocket => new WebSocket(`${baseUrl}${path}`, { perMessageDeflate: false, ...options });
   const count = await new Promise<number>((resolve, reject) => {
     const ws = open('/getCaseCount');

@@ -13,7 +13,8 @@ import type {
 /**
  * How big and how patient a run is. The full profile uses Autobahn's sizes and
  * waits; the quick one (for CI) divides section 9's payload sizes by 16 (at
- * most 1 MiB), sends fewer round-trip messages and halves the waits.
+ * most 1 MiB), sends fewer round-trip messages (a quarter in section 9, a
+ * fiftieth in sections 12–13) and halves the waits.
  */
 export interface Profile {
   readonly quick: boolean;
@@ -23,6 +24,8 @@ export interface Profile {
   size(bytes: number): number;
   /** A section 9 message count. */
   count(n: number): number;
+  /** A section 12–13 message count (payload sizes stay: they matter against the 32 KiB window). */
+  deflateCount(n: number): number;
 }
 
 /** Autobahn's sizes and waits. */
@@ -31,6 +34,7 @@ export const FULL_PROFILE: Profile = {
   wait: (ms) => ms,
   size: (bytes) => bytes,
   count: (n) => n,
+  deflateCount: (n) => n,
 };
 
 /** Smaller and faster, for CI. Waits never drop below 100 ms: they are observation windows. */
@@ -39,6 +43,7 @@ export const QUICK_PROFILE: Profile = {
   wait: (ms) => Math.max(100, Math.round(ms / 2)),
   size: (bytes) => Math.max(1, Math.floor(bytes / 16)),
   count: (n) => Math.max(1, Math.floor(n / 4)),
+  deflateCount: (n) => Math.max(1, Math.floor(n / 50)),
 };
 
 /** Data opcodes, short. */
