@@ -23,10 +23,9 @@
  * dropped rather than buffered without bound. Nothing a client sends can
  * throw out of a handler.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocket, WebSocketServer } from '../src/index.js';
+import { isEntryPoint } from '../src/tools/entry-point.js';
 
 /** Options of {@link startChatServer}. */
 export interface ChatServerOptions {
@@ -166,17 +165,7 @@ export function serve(): Promise<ChatServer> {
   return startChatServer();
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   const { values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' } } });
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

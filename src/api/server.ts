@@ -28,7 +28,11 @@ import { buildAcceptResponse, validateClientRequest } from '../handshake/server-
 import { negotiateDeflate, type PerMessageDeflateOptions, validateDeflateOptions } from '../handshake/permessage-deflate.js';
 import { CloseCode } from '../frame/close-code.js';
 import type { ConnectionOptions } from '../socket/options.js';
+import { pickDefined } from './pick-defined.js';
 import { createAcceptedWebSocket, internalConnection, type WebSocket } from './websocket.js';
+
+/** The server options that are connection options, passed on to every accepted connection. */
+const CONNECTION_OPTIONS = ['maxPayload', 'closeTimeout', 'idleTimeout', 'heartbeat', 'fragmentSize', 'bufferedAmountLowThreshold'] as const;
 
 /** The opening handshake request, as the application sees it. */
 export interface UpgradeRequest {
@@ -137,14 +141,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   constructor(options: WebSocketServerOptions = {}) {
     super();
     this.options = options;
-    this.#connectionOptions = {
-      ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
-      ...(options.closeTimeout !== undefined ? { closeTimeout: options.closeTimeout } : {}),
-      ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
-      ...(options.heartbeat !== undefined ? { heartbeat: options.heartbeat } : {}),
-      ...(options.fragmentSize !== undefined ? { fragmentSize: options.fragmentSize } : {}),
-      ...(options.bufferedAmountLowThreshold !== undefined ? { bufferedAmountLowThreshold: options.bufferedAmountLowThreshold } : {}),
-    };
+    this.#connectionOptions = pickDefined(options, CONNECTION_OPTIONS);
     this.#deflateOptions = options.perMessageDeflate === true ? {} : options.perMessageDeflate === false ? undefined : options.perMessageDeflate;
     if (this.#deflateOptions !== undefined) validateDeflateOptions(this.#deflateOptions);
     const modes = Number(options.server !== undefined) + Number(options.noServer === true) + Number(options.port !== undefined || options.tls !== undefined);
@@ -238,9 +235,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     let result;
     try {
       result = await readRequestHead(socket, {
+        ...pickDefined(this.options, ['maxHeaderBytes', 'maxHeaderCount']),
         ...(this.options.handshakeTimeout !== undefined ? { timeout: this.options.handshakeTimeout } : {}),
-        ...(this.options.maxHeaderBytes !== undefined ? { maxHeaderBytes: this.options.maxHeaderBytes } : {}),
-        ...(this.options.maxHeaderCount !== undefined ? { maxHeaderCount: this.options.maxHeaderCount } : {}),
       });
     } catch (error) {
       // readRequestHead has answered and closed the socket already.

@@ -42,6 +42,7 @@ import type { ConnectionOptions } from '../socket/options.js';
 import type { Duplex } from 'node:stream';
 import { type BinaryType, binaryMessage, bytesOf, type SendData, toUsvString } from './binary.js';
 import { EventHandlerAttributes } from './event-handlers.js';
+import { pickDefined } from './pick-defined.js';
 import { CloseEvent, ErrorEvent } from './events.js';
 
 /** Node extras accepted as the WebSocket constructor's third argument. */
@@ -205,9 +206,7 @@ export class WebSocket extends EventTarget {
     try {
       buildClientRequest({
         url: target, key: createClientKey(), protocols: offered,
-        ...(options.origin !== undefined ? { origin: options.origin } : {}),
-        ...(options.headers !== undefined ? { headers: options.headers } : {}),
-        ...(options.allowInsecureCredentials !== undefined ? { allowInsecureCredentials: options.allowInsecureCredentials } : {}),
+        ...pickDefined(options, ['origin', 'headers', 'allowInsecureCredentials']),
       });
     } catch (error) {
       // Credentials over plain ws: are refused by failing the connection (an
@@ -223,15 +222,10 @@ export class WebSocket extends EventTarget {
       protocols: offered,
       signal: this.#abort.signal,
       ...(deflateOptions !== undefined ? { extensions: formatDeflateOffer(deflateOptions) } : {}),
-      ...(options.origin !== undefined ? { origin: options.origin } : {}),
-      ...(options.headers !== undefined ? { headers: options.headers } : {}),
-      ...(options.tls !== undefined ? { tls: options.tls } : {}),
-      ...(options.handshakeTimeout !== undefined ? { handshakeTimeout: options.handshakeTimeout } : {}),
-      ...(options.maxHeaderBytes !== undefined ? { maxHeaderBytes: options.maxHeaderBytes } : {}),
-      ...(options.maxHeaderCount !== undefined ? { maxHeaderCount: options.maxHeaderCount } : {}),
-      ...(options.followRedirects !== undefined ? { followRedirects: options.followRedirects } : {}),
-      ...(options.maxRedirects !== undefined ? { maxRedirects: options.maxRedirects } : {}),
-      ...(options.allowInsecureCredentials !== undefined ? { allowInsecureCredentials: options.allowInsecureCredentials } : {}),
+      ...pickDefined(options, [
+        'origin', 'headers', 'tls', 'handshakeTimeout', 'maxHeaderBytes', 'maxHeaderCount',
+        'followRedirects', 'maxRedirects', 'allowInsecureCredentials',
+      ]),
     }).then(
       (result) => {
         this.#abort = null;

@@ -8,10 +8,9 @@
  * Tools are users of the library, not part of it: nothing under src/tools is
  * reachable from the package's exports.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { runConformanceCommand } from './conformance/command.js';
 import { runRunCommand } from './runner/command.js';
+import { isEntryPoint } from './entry-point.js';
 
 const HELP = `Usage: rfc6455 <tool> [arguments]
 
@@ -46,17 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   return 2;
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (error: unknown) => {

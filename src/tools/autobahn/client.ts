@@ -11,10 +11,9 @@
  * lists, `!PATTERN` to exclude). The URL may also come from the environment
  * variable RFC6455_CONFORMANCE_URL.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { WebSocket, type WebSocketOptions } from '../../index.js';
 import { matchesTerm, parseCasePattern, type CasePattern } from '../conformance/pattern.js';
+import { isEntryPoint } from '../entry-point.js';
 import { parseDriverArgs } from './args.js';
 
 export interface AutobahnClientOptions {
@@ -94,8 +93,7 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`autobahn:client: ran ${run} cases against ${url}`);
 }
 
-const script = process.argv[1];
-if (script !== undefined && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url))) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(`autobahn:client: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 2;

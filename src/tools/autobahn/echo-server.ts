@@ -8,9 +8,8 @@
  * Runs until interrupted (SIGINT/SIGTERM), then closes every connection with
  * 1001. `startEchoServer()` is the same server as a library call.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocketServerOptions } from '../../index.js';
+import { isEntryPoint } from '../entry-point.js';
 import { parseDriverArgs } from './args.js';
 
 export interface EchoServerOptions {
@@ -49,8 +48,7 @@ async function main(argv: readonly string[]): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-const script = process.argv[1];
-if (script !== undefined && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url))) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(`autobahn:echo: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 2;
