@@ -2,31 +2,37 @@
  * Gathers the payload of one data message that does not sit whole in a
  * single pushed chunk: a frame that spans reads, or a fragmented message.
  *
- * Three strategies, chosen so that every byte is copied at most once more
- * than necessary and memory stays proportional to the message:
- * - exact: a single frame (FIN on the first frame) of known length is unmasked
- *   straight into a buffer of exactly that size. One copy, no waste.
- * - pieces: a fragmented message whose first fragment is large keeps each
- *   arriving piece as a view into its chunk (unmasked in place) and
- *   concatenates them once at the end, as `ws` does. At most
- *   {@link MAX_PIECES} views are held; past that the pieces are compacted
- *   into a growing buffer.
+ * Memory never runs ahead of the bytes received: nothing is reserved from a
+ * frame's declared length alone (a 14-byte header announcing 64 MiB costs
+ * nothing until its payload arrives), except a small single frame, which
+ * gets its exact buffer up front. Every byte is copied once, and no object is
+ * made per fragment. Three strategies, chosen by the message's first frame:
+ * - exact: a single frame of at most {@link EXACT_LIMIT} bytes is unmasked
+ *   straight into a buffer of exactly its size.
+ * - pieces: a larger single frame, or a fragmented message whose first
+ *   fragment is large, keeps each arriving piece as a view into its chunk
+ *   (unmasked in place — the parser owns its chunks) and concatenates them
+ *   once at the end. At most {@link MAX_PIECES} views are held; past that
+ *   they are compacted into a growing buffer.
  * - growing: a fragmented message of small fragments is unmasked straight into
- *   a buffer that doubles when full (bounded by the message limit), so a
- *   message of a million tiny fragments costs amortised O(1) work and no
- *   object per fragment.
+ *   a buffer that doubles as bytes arrive (never beyond twice what arrived,
+ *   nor beyond the message limit), so a message of a million tiny fragments
+ *   costs amortised O(1) work and no object per fragment.
  */
 import { maskCopy, maskInPlace } from './mask.js';
 import { Utf8Validator } from './utf8.js';
 import { view } from './view.js';
 
 /** Views held before compacting into a growing buffer (bounds objects per message). */
-export const MAX_PIECES = 32;
+export const MAX_PIECES = 64;
+
+/** Largest single frame that gets its exact buffer before its payload arrives. */
+export const EXACT_LIMIT = 16 * 1024;
 
 /** First fragments at least this large use the pieces strategy. */
 const PIECES_THRESHOLD = 4096;
 
-/** Initial capacity of a growing buffer. */
+/** Smallest capacity of a growing buffer. */
 const MIN_GROWING_CAPACITY = 1024;
 
 export class MessageAssembler {
@@ -34,7 +40,7 @@ export class MessageAssembler {
   private fill = 0;
   private pieces: Buffer[] | null = null; // pieces strategy
   private piecesLength = 0;
-  private growing = false;
+  private limit = 0;
   private readonly utf8 = new Utf8Validator();
 
   /** Bytes gathered so far. */
@@ -48,31 +54,23 @@ export class MessageAssembler {
   }
 
   /**
-   * Prepare for a frame of `frameLength` payload bytes. `finalFrame` is true
-   * when this frame ends the message (with nothing gathered before it, the
-   * message's size is then known exactly); `limit` caps any capacity guess.
+   * A frame of `frameLength` payload bytes starts. `finalFrame` is true when it
+   * ends the message; `limit` (the message size limit) caps every capacity.
+   * The first frame of a message picks the strategy.
    */
   startFrame(frameLength: number, finalFrame: boolean, limit: number): void {
-    if (!this.active) {
-      if (finalFrame) {
-        this.buffer = Buffer.allocUnsafe(frameLength);
-        this.fill = 0;
-      } else if (frameLength >= PIECES_THRESHOLD) {
-        this.pieces = [];
-        this.piecesLength = 0;
-      } else {
-        this.growing = true;
-        this.buffer = Buffer.allocUnsafe(Math.min(limit, Math.max(MIN_GROWING_CAPACITY, frameLength)));
-        this.fill = 0;
-      }
-      return;
+    if (this.active) return;
+    this.limit = limit;
+    if (finalFrame && frameLength <= EXACT_LIMIT) {
+      this.buffer = Buffer.allocUnsafe(frameLength);
+      this.fill = 0;
+    } else if (finalFrame || frameLength >= PIECES_THRESHOLD) {
+      this.pieces = [];
+      this.piecesLength = 0;
+    } else {
+      this.buffer = Buffer.allocUnsafe(Math.min(limit, MIN_GROWING_CAPACITY));
+      this.fill = 0;
     }
-    if (this.pieces !== null) {
-      if (this.pieces.length < MAX_PIECES) return;
-      this.compact(frameLength, limit);
-      return;
-    }
-    this.ensureCapacity(frameLength, limit);
   }
 
   /**
@@ -82,6 +80,7 @@ export class MessageAssembler {
    */
   append(chunk: Buffer, start: number, end: number, masked: boolean, key: number, phase: number, isText: boolean): boolean {
     const n = end - start;
+    if (this.pieces !== null && this.pieces.length === MAX_PIECES) this.compact(n);
     if (this.pieces !== null) {
       // The parser owns the chunk: unmask in place and keep a view.
       if (masked) maskInPlace(chunk, start, end, key, phase);
@@ -89,6 +88,7 @@ export class MessageAssembler {
       this.piecesLength += n;
       return !isText || this.utf8.push(chunk, start, end);
     }
+    this.ensureCapacity(n);
     const buffer = this.buffer!;
     const at = this.fill;
     if (masked) maskCopy(chunk, start, end, buffer, at, key, phase);
@@ -123,13 +123,12 @@ export class MessageAssembler {
     this.fill = 0;
     this.pieces = null;
     this.piecesLength = 0;
-    this.growing = false;
   }
 
   /** Move the pieces into a growing buffer with room for `more` bytes. */
-  private compact(more: number, limit: number): void {
+  private compact(more: number): void {
     const pieces = this.pieces!;
-    const capacity = Math.min(limit, Math.max(this.piecesLength * 2, this.piecesLength + more));
+    const capacity = Math.min(this.limit, Math.max(this.piecesLength * 2, this.piecesLength + more));
     const buffer = Buffer.allocUnsafe(capacity);
     let at = 0;
     for (const piece of pieces) {
@@ -139,16 +138,14 @@ export class MessageAssembler {
     this.pieces = null;
     this.buffer = buffer;
     this.fill = at;
-    this.growing = true;
   }
 
-  private ensureCapacity(more: number, limit: number): void {
+  /** Room for `more` bytes: growing buffers double (bounded by the limit); an exact buffer has it already. */
+  private ensureCapacity(more: number): void {
     const current = this.buffer!;
     const needed = this.fill + more;
     if (current.length >= needed) return;
-    // Exact buffers never grow (their one frame was sized up front); growing
-    // ones double, so n appends cost O(n) copying in total.
-    const capacity = this.growing ? Math.min(limit, Math.max(needed, current.length * 2)) : needed;
+    const capacity = Math.min(this.limit, Math.max(needed, current.length * 2));
     const grown = Buffer.allocUnsafe(capacity);
     current.copy(grown, 0, 0, this.fill);
     this.buffer = grown;

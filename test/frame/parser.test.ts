@@ -333,6 +333,27 @@ describe('message assembly', () => {
     assert.equal(received.byteOffset, chunk.byteOffset + 2);
   });
 
+  it('a header announcing a huge frame reserves no memory before its payload arrives', () => {
+    const parser = new FrameParser({ role: 'server', maxPayload: 1 << 30 }, {
+      onMessage() {}, onPing() {}, onPong() {}, onClose() {}, onError: (e) => assert.fail(e.message),
+    });
+    globalThis.gc?.();
+    const before = process.memoryUsage().arrayBuffers;
+    // 64 MiB announced, 1 byte sent: memory must follow the bytes received.
+    parser.push(Buffer.from([0x82, 0xff, 0, 0, 0, 0, 0x04, 0, 0, 0, 1, 2, 3, 4, 9]));
+    const grown = process.memoryUsage().arrayBuffers - before;
+    assert.ok(grown < 1 << 20, `${grown} bytes of buffers allocated for 1 byte of payload`);
+  });
+
+  it('a large frame arriving in pieces is assembled from views and joined once; memory follows the bytes received', () => {
+    const payload = Buffer.from(Uint8Array.from({ length: 3 << 20 }, (_, i) => i % 251));
+    const frame = masked({ opcode: 2, payload });
+    let received: Buffer | undefined;
+    const parser = new FrameParser({ role: 'server' }, { onMessage: (d) => (received = d), onPing() {}, onPong() {}, onClose() {}, onError: (e) => assert.fail(e.message) });
+    for (let at = 0; at < frame.length; at += 65536) parser.push(frame.subarray(at, at + 65536));
+    assert.ok(received?.equals(payload));
+  });
+
   it('a payload spanning chunks is assembled in one buffer of exactly its size', () => {
     const frame = masked({ opcode: 2, payload: Buffer.alloc(5000, 1) });
     let received: Buffer | undefined;
