@@ -223,11 +223,14 @@ export function validateServerResponse(head: ResponseHead, offer: ClientOffer): 
     } catch (error) {
       throw new HandshakeError('WS_ERR_INVALID_EXTENSION_HEADER', `Invalid Sec-WebSocket-Extensions in the response: ${(error as Error).message}`, head.status, { cause: error });
     }
+    // Extension names are compared ignoring ASCII case, as servers match them (tokens).
+    const offered = new Set(offer.extensions.map((name) => name.toLowerCase()));
     const seen = new Set<string>();
     for (const { name } of accepted) {
-      if (!offer.extensions.includes(name)) throw fail('WS_ERR_UNEXPECTED_EXTENSION', `The server accepted extension "${name}", which was not offered`);
-      if (seen.has(name)) throw fail('WS_ERR_UNEXPECTED_EXTENSION', `The server accepted extension "${name}" more than once`);
-      seen.add(name);
+      const key = name.toLowerCase();
+      if (!offered.has(key)) throw fail('WS_ERR_UNEXPECTED_EXTENSION', `The server accepted extension "${name}", which was not offered`);
+      if (seen.has(key)) throw fail('WS_ERR_UNEXPECTED_EXTENSION', `The server accepted extension "${name}" more than once`);
+      seen.add(key);
     }
   }
   // §4.1 item 6: a subprotocol must be one the client offered.

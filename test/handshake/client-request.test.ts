@@ -234,6 +234,7 @@ describe('RFC 6455 §4.1: validateServerResponse', () => {
     ['an extension that was not offered', () => response({ 'Sec-WebSocket-Extensions': 'x-unknown' }), 'WS_ERR_UNEXPECTED_EXTENSION', 101],
     ['an offered and an unknown extension', () => response({ 'Sec-WebSocket-Extensions': 'permessage-deflate, x-unknown' }), 'WS_ERR_UNEXPECTED_EXTENSION', 101],
     ['one extension accepted twice', () => response({ 'Sec-WebSocket-Extensions': 'permessage-deflate, permessage-deflate' }), 'WS_ERR_UNEXPECTED_EXTENSION', 101],
+    ['one extension accepted twice, in two cases', () => response({ 'Sec-WebSocket-Extensions': 'permessage-deflate, PERMESSAGE-DEFLATE' }), 'WS_ERR_UNEXPECTED_EXTENSION', 101],
     ['an unparsable extensions value', () => response({ 'Sec-WebSocket-Extensions': 'permessage-deflate;' }), 'WS_ERR_INVALID_EXTENSION_HEADER', 101],
     ['an empty extensions value', () => response({ 'Sec-WebSocket-Extensions': '' }), 'WS_ERR_INVALID_EXTENSION_HEADER', 101],
   ];
@@ -245,6 +246,10 @@ describe('RFC 6455 §4.1: validateServerResponse', () => {
 
   it('fails for any protocol when none was offered', () => {
     assert.throws(() => validateServerResponse(response({ 'Sec-WebSocket-Protocol': 'chat' }), { ...offer, protocols: [] }), handshakeError('WS_ERR_UNEXPECTED_PROTOCOL'));
+  });
+
+  it('accepts an offered extension named in another case (extension names are tokens, matched ignoring case)', () => {
+    assert.doesNotThrow(() => validateServerResponse(response({ 'Sec-WebSocket-Extensions': 'Permessage-Deflate' }), offer));
   });
 
   it('fails for any extension when none was offered', () => {
