@@ -22,7 +22,7 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { HandshakeError } from '../handshake/errors.js';
 import type { OutgoingHeaders } from '../handshake/fields.js';
-import type { HeaderMap, RequestHead } from '../handshake/http-head.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT, type HeaderMap, type RequestHead } from '../handshake/http-head.js';
 import { readRequestHead, rejectConnection, requestHeadFromIncomingMessage } from '../handshake/server-accept.js';
 import { buildAcceptResponse, validateClientRequest } from '../handshake/server-request.js';
 import { negotiateDeflate, type PerMessageDeflateOptions, validateDeflateOptions } from '../handshake/permessage-deflate.js';
@@ -128,6 +128,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly #deflateOptions: PerMessageDeflateOptions | undefined;
   #closing = false;
   readonly #all = new Set<WebSocket>(); // every open connection, tracked or not, for close()
+  readonly #handshaking = new Set<Duplex>(); // sockets whose opening handshake is still in progress
   /**
    * Called by each accepted WebSocket once it is closed. One function for the
    * whole server: a per-connection listener closure would also keep the
@@ -151,8 +152,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       options.server.on('upgrade', this.#onUpgrade);
     } else if (options.noServer !== true) {
       const onSocket = (socket: Socket) => void this.#acceptRaw(socket, options.tls !== undefined);
+      // handshakeTimeout bounds the TLS handshake too (Node's own default is 120 s).
       this.#server = options.tls !== undefined
-        ? createTlsServer(options.tls, onSocket)
+        ? createTlsServer({ handshakeTimeout: options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT, ...options.tls }, onSocket)
         : createNetServer({ allowHalfOpen: false }, onSocket);
       // TLS handshake failures and the like concern one socket, not the server.
       this.#server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
@@ -211,6 +213,10 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     if (this.#closing) return;
     this.#closing = true;
     this.#attachedTo?.off('upgrade', this.#onUpgrade);
+    // Handshakes still in progress will not become connections: drop them now
+    // rather than let a slow client hold close() until handshakeTimeout.
+    for (const socket of this.#handshaking) socket.destroy();
+    this.#handshaking.clear();
     const serverClosed = this.#server !== null && this.#server.listening
       ? new Promise<void>((resolve) => this.#server!.close(() => resolve()))
       : Promise.resolve();
@@ -233,6 +239,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       return;
     }
     let result;
+    this.#handshaking.add(socket);
     try {
       result = await readRequestHead(socket, {
         ...pickDefined(this.options, ['maxHeaderBytes', 'maxHeaderCount']),
@@ -240,8 +247,10 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       });
     } catch (error) {
       // readRequestHead has answered and closed the socket already.
-      if (error instanceof HandshakeError) this.emit('handshakeError', error, undefined);
+      if (error instanceof HandshakeError && !this.#closing) this.emit('handshakeError', error, undefined);
       return;
+    } finally {
+      this.#handshaking.delete(socket);
     }
     await this.#acceptSafely(result.head, socket, result.rest, secure, undefined);
   }
@@ -251,12 +260,15 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
    * (handleProtocols, headers) costs one socket, never the process.
    */
   async #acceptSafely(head: RequestHead, socket: Socket, rest: Buffer, secure: boolean, incomingMessage: IncomingMessage | undefined): Promise<WebSocket | null> {
+    this.#handshaking.add(socket);
     try {
       return await this.#accept(head, socket, rest, secure, incomingMessage);
     } catch (error) {
       socket.destroy();
       this.emit('handshakeError', new HandshakeError('WS_ERR_FORBIDDEN', 'The handshake failed inside the server', 500, { cause: error }), undefined);
       return null;
+    } finally {
+      this.#handshaking.delete(socket);
     }
   }
 
@@ -302,6 +314,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         verdict = { status: 500, message: 'verifyClient failed' };
       }
       if (socket.destroyed) return null;
+      if (this.#closing) return refuse(new HandshakeError('WS_ERR_FORBIDDEN', 'The server is shutting down', 503));
       if (verdict !== true) {
         const status = verdict === false ? 403 : verdict.status;
         return refuse(
