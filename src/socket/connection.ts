@@ -162,8 +162,14 @@ export class Connection implements FrameHandler {
   private readonly outgoing: QueuedMessage[] = [];
   private queuedBytes = 0;
   private compressing = false;
-  /** close() was called while messages were queued: the close frame waits for them. */
+  /** A close frame (ours or our echo) waiting behind queued messages. */
   private pendingClose: { code: number; reason: string } | null = null;
+  /** Half-close TCP once everything queued is written (the server after the closing handshake, or after the peer's FIN). */
+  private endAfterFlush = false;
+  /** The peer sent FIN; we finish reading what it sent before ending our side. */
+  private peerEnded = false;
+  /** A compressed piece is being inflated (input waits). */
+  private inflating = false;
 
   constructor(role: 'client' | 'server', options: ConnectionOptions, handler: ConnectionHandler) {
     this.role = role;
@@ -225,6 +231,10 @@ export class Connection implements FrameHandler {
     // Small frames should leave at once rather than wait for Nagle's algorithm.
     (socket as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
     (socket as OwnedSocket)[kConnection] = this;
+    // We decide when our side ends (after processing everything the peer sent
+    // before its FIN, e.g. a compressed message still inflating and the close
+    // frame behind it), so Node must not end it for us on 'end'.
+    (socket as { allowHalfOpen?: boolean }).allowHalfOpen = true;
     socket.on('data', socketOnData);
     socket.on('end', socketOnEnd);
     socket.on('error', socketOnError);
@@ -301,6 +311,11 @@ export class Connection implements FrameHandler {
     while (!this.compressing && this.outgoing.length > 0) {
       if (this.writer === null || this.writer.isEnded || this.stateValue === ConnectionState.Closed) return;
       const message = this.outgoing[0]!;
+      if (this.closeFrameSent) {
+        // RFC 6455 §5.5.1: no data frame may follow a close frame.
+        this.outgoing.length = 0;
+        break;
+      }
       if (!message.compress) {
         this.outgoing.shift();
         this.queuedBytes -= message.size;
@@ -328,6 +343,22 @@ export class Connection implements FrameHandler {
       this.pendingClose = null;
       this.sendCloseFrame(code, reason);
     }
+    this.endIfFlushed();
+  }
+
+  /** Half-close TCP if asked to and nothing waits to be written any more. */
+  private endIfFlushed(): void {
+    if (this.endAfterFlush && !this.compressing && this.outgoing.length === 0 && this.pendingClose === null) this.writer?.end();
+  }
+
+  /**
+   * The peer's FIN has arrived and every byte it sent before it has been
+   * processed: end our side too (after anything still queued).
+   */
+  private endIfInputDone(): void {
+    if (!this.peerEnded || this.inflating || this.parser === null || this.parser.isPaused || this.parser.queuedBytes > 0) return;
+    this.endAfterFlush = true;
+    this.endIfFlushed();
   }
 
   /** Send a ping (0–125 bytes; RFC 6455 §5.5). Ignored unless Open. */
@@ -421,7 +452,14 @@ export class Connection implements FrameHandler {
   /** @internal Bytes from the transport. */
   receiveData(chunk: Buffer): void {
     if (this.idleTimer !== null) this.idleTimer.refresh();
-    this.parser!.push(chunk);
+    try {
+      this.parser!.push(chunk);
+    } catch (error) {
+      // Nothing in the parser throws by design; if something does (an
+      // allocation failure, a bug), it costs this connection (1011), never
+      // the process — this runs inside a socket 'data' listener.
+      this.fail(CloseCode.InternalError, '', error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** @internal FrameHandler: a complete data message. */
@@ -452,13 +490,19 @@ export class Connection implements FrameHandler {
     this.receivedReason = reason;
     if (this.stateValue === ConnectionState.Open) {
       // RFC 6455 §5.5.1: reply with a close frame, "typically echoing the status
-      // code it received" (none if it had none).
+      // code it received" (none if it had none) — after a message still being
+      // compressed, which the RFC allows ("MAY delay ... until its current message is sent").
       this.stateValue = ConnectionState.ClosingByPeer;
-      this.sendCloseFrame(code, '');
+      if (this.outgoing.length > 0) this.pendingClose = { code, reason: '' };
+      else this.sendCloseFrame(code, '');
     }
     // RFC 6455 §7.1.1: "the server MUST close the underlying TCP connection
-    // first"; the client waits for it (bounded by the close timer).
-    if (this.role === 'server') this.writer!.end();
+    // first" (once its own close frame is out); the client waits for it,
+    // bounded by the close timer.
+    if (this.role === 'server') {
+      this.endAfterFlush = true;
+      this.endIfFlushed();
+    }
     this.armCloseTimer();
   }
 
@@ -478,7 +522,9 @@ export class Connection implements FrameHandler {
     const socket = this.socket!;
     parser.pause();
     socket.pause();
+    this.inflating = true;
     this.deflate!.decompress(data, isFirst, isLast, !isBinary, this.options.maxPayload, (error, message) => {
+      this.inflating = false;
       if (this.stateValue === ConnectionState.Closed) return;
       if (error !== null) {
         this.fail(error.closeCode, '', error);
@@ -488,7 +534,9 @@ export class Connection implements FrameHandler {
       if (message !== null) this.onMessage(message, isBinary);
       parser.resume();
       // resume() may have delivered more (even a close): re-read the state.
-      if (!parser.isPaused && (this.stateValue as ConnectionState) !== ConnectionState.Closed) socket.resume();
+      if (parser.isPaused || (this.stateValue as ConnectionState) === ConnectionState.Closed) return;
+      socket.resume();
+      this.endIfInputDone();
     });
   }
 
@@ -496,9 +544,8 @@ export class Connection implements FrameHandler {
 
   /** @internal The peer sent FIN. */
   transportEnded(): void {
-    // Node ends our side too (allowHalfOpen is false on WebSocket sockets);
-    // make sure of it for other Duplex streams.
-    this.writer?.end();
+    this.peerEnded = true;
+    this.endIfInputDone();
   }
 
   /** @internal The transport reported an error; 'close' follows. */

@@ -9,7 +9,11 @@
  * - Each direction owns one zlib stream, created on first use (an idle
  *   connection costs no zlib memory) and kept for the connection's life:
  *   with context takeover it carries the LZ77 window from message to message;
- *   without, it is `reset()` after each message — never re-created.
+ *   without, it is `reset()` after each message — never re-created. The one
+ *   exception: a peer's DEFLATE stream that ends with a BFINAL block
+ *   (§7.2.3.4) retires the inflater, and the next one starts from a copy of
+ *   the window ({@link DeflateWindow}), because §7.2.2 keeps the window across
+ *   messages whatever blocks they used.
  * - At most one job per direction is in flight (the connection keeps message
  *   order by waiting), and every job goes through the process-wide
  *   {@link zlibLimiter}.
@@ -23,6 +27,7 @@ import { constants as zlibConstants, createDeflateRaw, createInflateRaw, type De
 import { CloseCode } from '../frame/close-code.js';
 import { ProtocolError } from '../frame/errors.js';
 import { Utf8Validator } from '../frame/utf8.js';
+import { DeflateWindow } from './deflate-window.js';
 import type { DeflateAgreement, PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
 import { zlibLimiter } from './zlib-limiter.js';
 
@@ -54,6 +59,19 @@ export class PerMessageDeflate {
   private readonly memLevel: number;
 
   private inflater: InflateRaw | null = null;
+  /** Bytes handed to the current inflater; more than it consumed means its stream ended (BFINAL). */
+  private inflaterInput = 0;
+  /** The current message ended its DEFLATE stream early: ignore the rest of its payload. */
+  private streamEnded = false;
+  /** Whether the piece being inflated ends its message. */
+  private pieceIsLast = false;
+  /** The piece being inflated, and whether it starts its message — kept in case it must be replayed (settlePiece). */
+  private piece: Buffer = EMPTY;
+  private pieceIsFirst = false;
+  /** The inflater's consumed-byte count before the piece: unchanged after it means the stream had already ended. */
+  private consumedBeforePiece = 0;
+  /** What the peer's messages inflated to lately; null without context takeover or before the first message. */
+  private window: DeflateWindow | null = null;
   private deflater: DeflateRaw | null = null;
   private closed = false;
 
@@ -92,7 +110,8 @@ export class PerMessageDeflate {
    * Inflate one piece of a compressed message as it arrives (RFC 7692 §7.2.2).
    * `callback` gets the whole message after the last piece, null after the
    * others, or the ProtocolError that must fail the connection (1007 invalid
-   * data or text, 1009 too big). Call again only after the callback.
+   * data or text, 1009 too big). Always called asynchronously. Call again
+   * only after the callback.
    */
   decompress(piece: Buffer, isFirst: boolean, isLast: boolean, isText: boolean, maxPayload: number, callback: DecompressCallback): void {
     if (isFirst) {
@@ -107,40 +126,116 @@ export class PerMessageDeflate {
         done();
         return;
       }
-      const inflater = this.getInflater();
-      this.decompressCallback = callback;
-      this.releaseInflateSlot = done;
-      inflater.write(piece);
-      // §7.2.2: append 00 00 ff ff to the end of the message's payload before inflating it.
-      if (isLast) inflater.write(TRAILER);
-      inflater.flush(zlibConstants.Z_SYNC_FLUSH, () => {
+      if (this.streamEnded) {
+        // The message's DEFLATE stream already ended with a BFINAL block
+        // (RFC 7692 §7.2.3.4): the rest of its payload is ignored, as zlib
+        // would. Called back asynchronously all the same: the caller is in the
+        // middle of parsing and must not be re-entered.
         done();
-        this.releaseInflateSlot = null;
-        if (this.decompressCallback !== callback) return; // failed (and reported) meanwhile
-        this.decompressCallback = null;
-        if (!isLast) {
-          callback(null, null);
-          return;
-        }
-        if (this.validator !== null && !this.validator.finish()) {
-          callback(invalidUtf8(), null);
-          return;
-        }
-        const message = this.inflated.length === 1 ? this.inflated[0]! : Buffer.concat(this.inflated, this.inflatedLength);
-        this.inflated = [];
-        this.inflatedLength = 0;
-        if (this.peerNoContextTakeover) inflater.reset();
-        callback(null, message);
-      });
+        process.nextTick(() => {
+          if (!this.closed) this.finishPiece(isLast, callback);
+        });
+        return;
+      }
+      this.decompressCallback = callback;
+      this.piece = piece;
+      this.pieceIsFirst = isFirst;
+      this.pieceIsLast = isLast;
+      this.releaseInflateSlot = done;
+      this.inflatePiece();
     });
+  }
+
+  private inflatePiece(): void {
+    const inflater = this.getInflater();
+    const piece = this.piece;
+    const isLast = this.pieceIsLast;
+    this.consumedBeforePiece = inflater.bytesWritten;
+    inflater.write(piece);
+    this.inflaterInput += piece.length;
+    // §7.2.2: append 00 00 ff ff to the end of the message's payload before inflating it.
+    if (isLast) {
+      inflater.write(TRAILER);
+      this.inflaterInput += TRAILER.length;
+    }
+    inflater.flush(zlibConstants.Z_SYNC_FLUSH, (error?: Error | null) => this.settlePiece(inflater, error ?? null));
+  }
+
+  /**
+   * The piece being inflated is done — however Node says so: the flush
+   * callback (possibly with an error), the stream's 'error' event (which can
+   * come instead of the callback), or its 'close' (a stream destroyed while
+   * a write was pending may never call back). The first of them settles the
+   * piece; the others find nothing pending.
+   *
+   * Input left unconsumed means the DEFLATE stream ended with a BFINAL block
+   * (RFC 7692 §7.2.3.4). Node then ends the zlib stream object and closes it
+   * by itself, which shows up here as ERR_STREAM_DESTROYED or a 'close': that
+   * is the stream's end, not an error; the rest of the message is ignored, as
+   * zlib would. Anything else fails the message as invalid data (1007).
+   */
+  private settlePiece(inflater: InflateRaw, error: Error | null): void {
+    const callback = this.decompressCallback;
+    if (callback === null || inflater !== this.inflater) return;
+    const ended = inflater.bytesWritten < this.inflaterInput;
+    const benign = error === null ? ended || !inflater.destroyed : ended && (error as { code?: string }).code === 'ERR_STREAM_DESTROYED';
+    if (benign && ended && this.pieceIsFirst && this.consumedBeforePiece > 0 && inflater.bytesWritten === this.consumedBeforePiece) {
+      // The previous message's final block ended exactly at its appended
+      // trailer, so nobody could tell the stream was over until this message
+      // found it closed. This message starts the new stream: replay it there.
+      this.retireInflater();
+      this.inflatePiece();
+      return;
+    }
+    this.releaseInflateSlot?.();
+    this.releaseInflateSlot = null;
+    if (!benign) {
+      this.reportInflateFailure(invalidData(error));
+      return;
+    }
+    this.decompressCallback = null;
+    this.piece = EMPTY;
+    if (ended) this.streamEnded = true;
+    this.finishPiece(this.pieceIsLast, callback);
+  }
+
+  /** A piece is inflated: report progress, or the whole message after the last piece. */
+  private finishPiece(isLast: boolean, callback: DecompressCallback): void {
+    if (!isLast) {
+      callback(null, null);
+      return;
+    }
+    if (this.validator !== null && !this.validator.finish()) {
+      callback(invalidUtf8(), null);
+      return;
+    }
+    this.recordWindow();
+    const message = this.inflated.length === 0 ? EMPTY : this.inflated.length === 1 ? this.inflated[0]! : Buffer.concat(this.inflated, this.inflatedLength);
+    this.inflated = [];
+    this.inflatedLength = 0;
+    if (this.streamEnded) {
+      // The next message starts a new DEFLATE stream, primed with the window (getInflater).
+      this.retireInflater();
+    } else if (this.peerNoContextTakeover) {
+      this.inflater?.reset();
+    }
+    callback(null, message);
   }
 
   private getInflater(): InflateRaw {
     if (this.inflater !== null) return this.inflater;
-    const inflater = createInflateRaw({ windowBits: this.peerWindowBits });
+    const dictionary = this.window !== null && this.window.length > 0 ? this.window.contents() : undefined;
+    const inflater = createInflateRaw({ windowBits: this.peerWindowBits, ...(dictionary === undefined ? {} : { dictionary }) });
     inflater.on('data', (chunk: Buffer) => this.onInflated(chunk));
-    inflater.on('error', (error: Error) => {
-      this.reportInflateFailure(new ProtocolError('WS_ERR_INVALID_COMPRESSED_DATA', CloseCode.InvalidPayloadData, `Invalid compressed data: ${error.message}`));
+    inflater.on('error', (error: Error) => this.settlePiece(inflater, error));
+    inflater.on('close', () => {
+      if (this.decompressCallback !== null) {
+        this.settlePiece(inflater, null);
+      } else if (this.inflater === inflater) {
+        // Closed by Node after its stream ended, between pieces: never write to it again.
+        this.inflater = null;
+        this.inflaterInput = 0;
+      }
     });
     this.inflater = inflater;
     return inflater;
@@ -164,24 +259,41 @@ export class PerMessageDeflate {
     this.inflated.push(chunk);
   }
 
+  /** Keep the tail of the message just inflated as the window (only the last 2^windowBits bytes can matter). */
+  private recordWindow(): void {
+    if (this.peerNoContextTakeover || this.inflatedLength === 0) return;
+    const window = (this.window ??= new DeflateWindow(1 << this.peerWindowBits));
+    let first = this.inflated.length - 1;
+    for (let bytes = this.inflated[first]!.length; first > 0 && bytes < window.capacity; ) bytes += this.inflated[--first]!.length;
+    for (let i = first; i < this.inflated.length; i++) window.append(this.inflated[i]!);
+  }
+
   /** Report the failure once, drop the partial message, and retire the inflater. */
   private reportInflateFailure(error: ProtocolError): void {
     const callback = this.decompressCallback;
     this.decompressCallback = null;
     this.inflated = [];
     this.inflatedLength = 0;
-    const inflater = this.inflater;
-    this.inflater = null;
     // The pending flush may never call back once the stream is closed.
     this.releaseInflateSlot?.();
     this.releaseInflateSlot = null;
-    if (inflater !== null) {
-      inflater.removeAllListeners('data');
-      inflater.on('error', () => {}); // a later error of a discarded stream is irrelevant
-      inflater.close();
-    }
+    this.retireInflater();
     this.inflateFailure = error;
     callback?.(error, null);
+  }
+
+  /** Close the inflater; the next compressed message gets a new one. */
+  private retireInflater(): void {
+    const inflater = this.inflater;
+    this.inflater = null;
+    this.inflaterInput = 0;
+    this.streamEnded = false;
+    if (inflater === null) return;
+    inflater.removeAllListeners('data');
+    inflater.removeAllListeners('error');
+    inflater.removeAllListeners('close');
+    inflater.on('error', () => {}); // a later error of a discarded stream is irrelevant
+    inflater.close();
   }
 
   /** The error that stopped decompression, if any. */
@@ -258,6 +370,10 @@ export class PerMessageDeflate {
     this.inflater = null;
     this.deflater = null;
   }
+}
+
+function invalidData(cause: Error | null): ProtocolError {
+  return new ProtocolError('WS_ERR_INVALID_COMPRESSED_DATA', CloseCode.InvalidPayloadData, `Invalid compressed data${cause === null ? '' : `: ${cause.message}`}`);
 }
 
 function invalidUtf8(): ProtocolError {

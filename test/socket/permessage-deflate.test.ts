@@ -75,6 +75,11 @@ describe('RFC 7692 §7.2.3 examples, received', () => {
     ['7.2.3.2 sharing the LZ77 sliding window', 'c1 07 f2 48 cd c9 c9 07 00 c1 05 f2 00 11 00 00', ['text:Hello', 'text:Hello']],
     ['7.2.3.3 a DEFLATE block with no compression', 'c1 0b 00 05 00 fa ff 48 65 6c 6c 6f 00', ['text:Hello']],
     ['7.2.3.4 a DEFLATE block with BFINAL set', 'c1 08 f3 48 cd c9 c9 07 00 00', ['text:Hello']],
+    // §7.2.2: with context takeover the window carries on even after a stream ended with BFINAL.
+    ['7.2.3.4 BFINAL, then a message that refers back to it', 'c1 08 f3 48 cd c9 c9 07 00 00 c1 05 f2 00 11 00 00', ['text:Hello', 'text:Hello']],
+    // The final (empty stored) block's LEN/NLEN are the appended 00 00 ff ff: the stream ends with no input left over.
+    ['a final block that ends exactly at the appended trailer, then two messages that refer back',
+      'c1 0c f2 48 cd c9 c9 07 00 00 00 ff ff 01 c1 05 f2 00 11 00 00 c1 05 f2 00 11 00 00', ['text:Hello', 'text:Hello', 'text:Hello']],
     ['7.2.3.5 two DEFLATE blocks in one message', 'c1 0d f2 48 05 00 00 00 ff ff ca c9 c9 07 00', ['text:Hello']],
     ['7.2.3.6 an empty message', 'c1 01 00', ['text:']],
     ['a ping between compressed fragments', '41 03 f2 48 cd 89 00 80 04 c9 c9 07 00', ['ping', 'text:Hello']],
