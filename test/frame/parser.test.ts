@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FrameParser, type FrameParserOptions } from '../../src/frame/parser.js';
-import { type FrameEvent, hex, mergeCompressedPieces, parseChunks, rawFrame, splits } from '../support/frame-events.js';
+import { type FrameEvent, hex, mergeCompressedPieces, parseChunks, rawFrame, recordingParser, splits } from '../support/frame-events.js';
 
 const KEY = [0x37, 0xfa, 0x21, 0x3d] as const; // the masking key of RFC 6455 §5.7
 const server: FrameParserOptions = { role: 'server' };
@@ -265,7 +265,7 @@ describe('UTF-8 fails fast (Autobahn 6.4.x)', () => {
 
   it('6.4.1: fails in the fragment that holds the invalid sequence', () => {
     const events: FrameEvent[] = [];
-    const push = collectingParser(events, server);
+    const push = recordingParser(events, server);
     push(masked({ fin: false, opcode: 1, payload: part1 }));
     assert.deepEqual(events, []);
     push(masked({ fin: false, opcode: 0, payload: part2 }));
@@ -274,7 +274,7 @@ describe('UTF-8 fails fast (Autobahn 6.4.x)', () => {
 
   it('6.4.2: fails on the first byte that makes the prefix impossible (F4 90)', () => {
     const events: FrameEvent[] = [];
-    const push = collectingParser(events, server);
+    const push = recordingParser(events, server);
     push(masked({ fin: false, opcode: 1, payload: Buffer.concat([part1, hex('f4')]) }));
     assert.deepEqual(events, [], 'F4 alone may still start a valid code point');
     push(masked({ fin: false, opcode: 0, payload: hex('90') }));
@@ -285,7 +285,7 @@ describe('UTF-8 fails fast (Autobahn 6.4.x)', () => {
     const frame = masked({ opcode: 1, payload: Buffer.concat([part1, part2, part3]) });
     const headerSize = 6;
     const events: FrameEvent[] = [];
-    const push = collectingParser(events, server);
+    const push = recordingParser(events, server);
     push(frame.subarray(0, headerSize + part1.length + 1)); // ... F4
     assert.deepEqual(events, []);
     push(frame.subarray(headerSize + part1.length + 1, headerSize + part1.length + 2)); // 90
@@ -472,14 +472,3 @@ describe('options', () => {
     assert.throws(() => new FrameParser({ role: 'server', maxPayload: -1 }, null as never), RangeError);
   });
 });
-
-function collectingParser(events: FrameEvent[], options: FrameParserOptions): (chunk: Buffer) => void {
-  const parser = new FrameParser(options, {
-    onMessage: (data, binary) => events.push({ type: 'message', binary, hex: data.toString('hex') }),
-    onPing: (p) => events.push({ type: 'ping', hex: p.toString('hex') }),
-    onPong: (p) => events.push({ type: 'pong', hex: p.toString('hex') }),
-    onClose: (code, reason) => events.push({ type: 'close', code, reason }),
-    onError: (e) => events.push({ type: 'error', code: e.code, closeCode: e.closeCode }),
-  });
-  return (chunk) => parser.push(Buffer.from(chunk));
-}

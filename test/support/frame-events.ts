@@ -14,6 +14,13 @@ export type FrameEvent =
 /** Parse `chunks` (each copied first: the parser unmasks in place) and return the events. */
 export function parseChunks(options: FrameParserOptions, chunks: readonly Uint8Array[]): FrameEvent[] {
   const events: FrameEvent[] = [];
+  const push = recordingParser(events, options);
+  for (const chunk of chunks) push(chunk);
+  return events;
+}
+
+/** A parser that records its events into `events`; the returned function pushes a copy of each chunk. */
+export function recordingParser(events: FrameEvent[], options: FrameParserOptions): (chunk: Uint8Array) => void {
   const parser = new FrameParser(options, {
     onMessage: (data, binary) => events.push({ type: 'message', binary, hex: data.toString('hex') }),
     onPing: (payload) => events.push({ type: 'ping', hex: payload.toString('hex') }),
@@ -23,8 +30,7 @@ export function parseChunks(options: FrameParserOptions, chunks: readonly Uint8A
     onCompressedData: (data, binary, first, last) =>
       events.push({ type: 'compressed', binary, first, last, hex: data.toString('hex') }),
   });
-  for (const chunk of chunks) parser.push(Buffer.from(chunk));
-  return events;
+  return (chunk) => parser.push(Buffer.from(chunk));
 }
 
 /**

@@ -15,36 +15,23 @@
  * The raw peer compresses with zlib streams, not with the tester's own
  * dictionary-based code, so the two sides do not share a mistake.
  */
-import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
-import { WebSocket, WebSocketServer, type ServerOptions } from 'ws';
+import { WebSocket, type ServerOptions } from 'ws';
 import { computeAcceptKey, createClientKey } from '../../../src/handshake/accept-key.js';
 import { HttpHeadReader, type RequestHead, type ResponseHead } from '../../../src/handshake/http-head.js';
 import { FrameReader } from '../../../src/tools/conformance/frame-reader.js';
 import { buildFrame } from '../../../src/tools/conformance/frame-writer.js';
-import { startTcpServer, type Peer } from './peers.js';
+import { startTcpServer, startWsEchoServer, type Peer } from './peers.js';
 
 /** A ws echo server with permessage-deflate whose Sec-WebSocket-Extensions answer is rewritten before it is sent. */
-export async function startRewritingWsServer(rewrite: (extensions: string) => string, options: ServerOptions = {}): Promise<Peer> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: true, ...options });
-  wss.on('headers', (headers) => {
-    const i = headers.findIndex((h) => /^sec-websocket-extensions:/i.test(h));
-    if (i >= 0) headers[i] = `Sec-WebSocket-Extensions: ${rewrite(headers[i]!.replace(/^[^:]*:\s*/, ''))}`;
+export function startRewritingWsServer(rewrite: (extensions: string) => string, options: ServerOptions = {}): Promise<Peer> {
+  return startWsEchoServer({ perMessageDeflate: true, ...options }, (wss) => {
+    wss.on('headers', (headers) => {
+      const i = headers.findIndex((h) => /^sec-websocket-extensions:/i.test(h));
+      if (i >= 0) headers[i] = `Sec-WebSocket-Extensions: ${rewrite(headers[i]!.replace(/^[^:]*:\s*/, ''))}`;
+    });
   });
-  wss.on('connection', (ws) => {
-    ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
-    ws.on('error', () => undefined);
-  });
-  await once(wss, 'listening');
-  const { port } = wss.address() as { port: number };
-  return {
-    url: `ws://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      for (const client of wss.clients) client.terminate();
-      wss.close(() => resolve());
-    }),
-  };
 }
 
 /** Ways to break the raw peer. */

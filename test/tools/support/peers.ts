@@ -25,9 +25,10 @@ export interface Peer {
   close(): Promise<void>;
 }
 
-/** A ws echo server: text echoed as text, binary as binary. */
-export async function startWsEchoServer(options: ServerOptions = {}): Promise<Peer> {
+/** A ws echo server: text echoed as text, binary as binary. `configure` may add listeners before it listens. */
+export async function startWsEchoServer(options: ServerOptions = {}, configure?: (wss: WebSocketServer) => void): Promise<Peer> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...options });
+  configure?.(wss);
   wss.on('connection', (ws) => {
     ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
     ws.on('error', () => undefined);
