@@ -2,18 +2,22 @@
  * Gathers the payload of one data message that does not sit whole in a
  * single pushed chunk: a frame that spans reads, or a fragmented message.
  *
- * Memory never runs ahead of the bytes received: nothing is reserved from a
- * frame's declared length alone (a 14-byte header announcing 64 MiB costs
- * nothing until its payload arrives), except a small single frame, which
- * gets its exact buffer up front. Every byte is copied once, and no object is
- * made per fragment. Three strategies, chosen by the message's first frame:
+ * Memory never runs far ahead of the bytes received: nothing is reserved
+ * from a frame's declared length alone (a 14-byte header announcing 64 MiB
+ * costs nothing until its payload arrives), except a small single frame,
+ * which gets its exact buffer up front; a reservation is never more than twice
+ * what has arrived. No object is made per fragment. Three strategies, chosen
+ * by the message's first frame:
  * - exact: a single frame of at most {@link EXACT_LIMIT} bytes is unmasked
  *   straight into a buffer of exactly its size.
  * - pieces: a larger single frame, or a fragmented message whose first
  *   fragment is large, keeps each arriving piece as a view into its chunk
  *   (unmasked in place — the parser owns its chunks) and concatenates them
  *   once at the end. At most {@link MAX_PIECES} views are held; past that
- *   they are compacted into a growing buffer.
+ *   they are compacted into a growing buffer. A single frame switches to an
+ *   exact buffer once half of it has arrived: the rest is then unmasked
+ *   straight into place instead of being copied twice (a 64 KiB frame read
+ *   in 64 KiB chunks switches with its first piece).
  * - growing: a fragmented message of small fragments is unmasked straight into
  *   a buffer that doubles as bytes arrive (never beyond twice what arrived,
  *   nor beyond the message limit), so a message of a million tiny fragments
@@ -40,6 +44,8 @@ export class MessageAssembler {
   private fill = 0;
   private pieces: Buffer[] | null = null; // pieces strategy
   private piecesLength = 0;
+  /** For a single large frame gathered in pieces: its length, to switch to an exact buffer at half. */
+  private singleFrameLength = 0;
   private limit = 0;
   private readonly utf8 = new Utf8Validator();
 
@@ -67,6 +73,7 @@ export class MessageAssembler {
     } else if (finalFrame || frameLength >= PIECES_THRESHOLD) {
       this.pieces = [];
       this.piecesLength = 0;
+      this.singleFrameLength = finalFrame ? frameLength : 0;
     } else {
       this.buffer = Buffer.allocUnsafe(Math.min(limit, MIN_GROWING_CAPACITY));
       this.fill = 0;
@@ -80,7 +87,11 @@ export class MessageAssembler {
    */
   append(chunk: Buffer, start: number, end: number, masked: boolean, key: number, phase: number, isText: boolean): boolean {
     const n = end - start;
-    if (this.pieces !== null && this.pieces.length === MAX_PIECES) this.compact(n);
+    if (this.pieces !== null && this.singleFrameLength > 0 && (this.piecesLength + n) * 2 >= this.singleFrameLength) {
+      this.compact(this.singleFrameLength);
+    } else if (this.pieces !== null && this.pieces.length === MAX_PIECES) {
+      this.compact(Math.min(this.limit, Math.max(this.piecesLength * 2, this.piecesLength + n)));
+    }
     if (this.pieces !== null) {
       // The parser owns the chunk: unmask in place and keep a view.
       if (masked) maskInPlace(chunk, start, end, key, phase);
@@ -123,12 +134,12 @@ export class MessageAssembler {
     this.fill = 0;
     this.pieces = null;
     this.piecesLength = 0;
+    this.singleFrameLength = 0;
   }
 
-  /** Move the pieces into a growing buffer with room for `more` bytes. */
-  private compact(more: number): void {
+  /** Move the pieces into one buffer of `capacity` bytes (at least twice what they hold, or the frame's exact length). */
+  private compact(capacity: number): void {
     const pieces = this.pieces!;
-    const capacity = Math.min(this.limit, Math.max(this.piecesLength * 2, this.piecesLength + more));
     const buffer = Buffer.allocUnsafe(capacity);
     let at = 0;
     for (const piece of pieces) {
@@ -136,6 +147,7 @@ export class MessageAssembler {
       at += piece.length;
     }
     this.pieces = null;
+    this.singleFrameLength = 0;
     this.buffer = buffer;
     this.fill = at;
   }

@@ -354,6 +354,82 @@ describe('message assembly', () => {
     assert.ok(received?.equals(payload));
   });
 
+  /**
+   * Run `body` while recording every Buffer.allocUnsafe of at least 4 KiB
+   * (the assembler's only allocator) with the number of bytes pushed so far.
+   */
+  function recordAllocations(body: (pushed: (n: number) => void) => void): { size: number; pushed: number }[] {
+    const allocations: { size: number; pushed: number }[] = [];
+    let pushed = 0;
+    const original = Buffer.allocUnsafe;
+    Buffer.allocUnsafe = (size: number) => {
+      if (size >= 4096) allocations.push({ size, pushed });
+      return original(size);
+    };
+    try {
+      body((n) => (pushed += n));
+    } finally {
+      Buffer.allocUnsafe = original;
+    }
+    return allocations;
+  }
+
+  it('a large single frame switches to one exact buffer once half of it has arrived, never before', () => {
+    const size = 8 << 20;
+    const payload = Buffer.from(Uint8Array.from({ length: size }, (_, i) => i % 253));
+    const frame = masked({ opcode: 2, payload });
+    let received: Buffer | undefined;
+    const parser = new FrameParser({ role: 'server', maxPayload: 64 << 20 }, { onMessage: (d) => (received = d), onPing() {}, onPong() {}, onClose() {}, onError: (e) => assert.fail(e.message) });
+    const allocations = recordAllocations((pushed) => {
+      for (let at = 0; at < frame.length; at += 65536) {
+        parser.push(frame.subarray(at, at + 65536));
+        pushed(Math.min(65536, frame.length - at));
+      }
+    });
+    assert.ok(received?.equals(payload));
+    // One allocation: the exact buffer, made by the push that crossed half the frame.
+    assert.equal(allocations.length, 1, JSON.stringify(allocations));
+    assert.equal(allocations[0]!.size, size);
+    const half = 14 + size / 2; // header included: the frame byte at which half the payload is in
+    assert.ok(allocations[0]!.pushed < half && allocations[0]!.pushed + 65536 >= half, JSON.stringify(allocations));
+  });
+
+  it('a 64 KiB frame read in 64 KiB chunks is unmasked straight into its exact buffer, text validated across the switch', () => {
+    // A 4-byte code point straddles the two chunks.
+    const text = 'a'.repeat(65536 - 14 - 2) + '\u{1F600}' + 'b'.repeat(65536 - (65536 - 14 - 2) - 4);
+    const payload = Buffer.from(text);
+    assert.equal(payload.length, 65536);
+    const frame = masked({ opcode: 1, payload });
+    const events: FrameEvent[] = [];
+    const push = recordingParser(events, server);
+    const allocations = recordAllocations((pushed) => {
+      push(frame.subarray(0, 65536));
+      pushed(65536);
+      push(frame.subarray(65536));
+    });
+    assert.deepEqual(events, [{ type: 'message', binary: false, hex: payload.toString('hex') }]);
+    // The first chunk holds more than half the frame: its buffer is made then, and is the only one.
+    assert.deepEqual(allocations, [{ size: 65536, pushed: 0 }]);
+  });
+
+  it('a frame trickled in tiny pieces never reserves more than twice what arrived', () => {
+    const size = 4 << 20;
+    const frame = masked({ opcode: 2, payload: Buffer.alloc(size, 7) });
+    let received: Buffer | undefined;
+    const parser = new FrameParser({ role: 'server', maxPayload: 64 << 20 }, { onMessage: (d) => (received = d), onPing() {}, onPong() {}, onClose() {}, onError: (e) => assert.fail(e.message) });
+    // In 1 KiB pieces: past MAX_PIECES the views are compacted into a growing buffer.
+    const allocations = recordAllocations((pushed) => {
+      for (let at = 0; at < frame.length; at += 1024) {
+        parser.push(frame.subarray(at, at + 1024));
+        pushed(Math.min(1024, frame.length - at));
+      }
+    });
+    assert.equal(received?.length, size);
+    assert.ok(allocations.length > 0);
+    // Each reservation is made by a push: at most twice the bytes received with it.
+    for (const { size: reserved, pushed } of allocations) assert.ok(reserved <= 2 * (pushed + 1024), `${reserved} bytes reserved after ${pushed} received`);
+  });
+
   it('a payload spanning chunks is assembled in one buffer of exactly its size', () => {
     const frame = masked({ opcode: 2, payload: Buffer.alloc(5000, 1) });
     let received: Buffer | undefined;
