@@ -39,41 +39,43 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** The part of every client's socket the echo part uses. */
+interface ClientSocket {
+  send(data: Buffer | string): void;
+  readonly extensions: string;
+  close(): void;
+}
+
+/** Wrap an opened-or-opening socket; the caller routes its message events to `onMessage`. */
+function echoClient(ws: ClientSocket): EchoClient {
+  return {
+    send: (data) => ws.send(data),
+    onMessage: () => {},
+    get extensions() { return ws.extensions; },
+    close: () => ws.close(),
+  };
+}
+
 export function connect(impl: ClientImpl, url: string, deflate: boolean): Promise<EchoClient> {
   return withTimeout(new Promise<EchoClient>((resolve, reject) => {
     if (impl === 'rfc6455') {
       const options: Record<string, unknown> = deflate ? { perMessageDeflate: true } : {};
       const ws = new WebSocket(url, [], options as RfcClientOptions);
       ws.binaryType = 'nodebuffer';
-      const client: EchoClient = {
-        send: (data) => ws.send(data),
-        onMessage: () => {},
-        get extensions() { return ws.extensions; },
-        close: () => ws.close(),
-      };
+      const client = echoClient(ws);
       ws.onmessage = () => client.onMessage();
       ws.onerror = (event) => reject(event.error ?? new Error('rfc6455 client error'));
       ws.onopen = () => resolve(client);
     } else if (impl === 'ws') {
       const ws = new WsWebSocket(url);
-      const client: EchoClient = {
-        send: (data) => ws.send(data),
-        onMessage: () => {},
-        get extensions() { return ws.extensions; },
-        close: () => ws.close(),
-      };
+      const client = echoClient(ws);
       ws.on('message', () => client.onMessage());
       ws.on('error', reject);
       ws.on('open', () => resolve(client));
     } else {
       const ws = new UndiciWebSocket(url);
       ws.binaryType = 'arraybuffer';
-      const client: EchoClient = {
-        send: (data) => ws.send(data),
-        onMessage: () => {},
-        get extensions() { return ws.extensions; },
-        close: () => ws.close(),
-      };
+      const client = echoClient(ws);
       ws.onmessage = () => client.onMessage();
       ws.onerror = () => reject(new Error('undici client error'));
       ws.onopen = () => resolve(client);
