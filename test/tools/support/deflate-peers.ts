@@ -183,35 +183,40 @@ export function acceptAsOffered(offer: string | undefined): string | undefined {
   ].join('; ');
 }
 
+/** Read an HTTP head from `socket`, then pause it and hand over the head and the bytes after it; a malformed head destroys the socket. */
+function onHead<H extends RequestHead | ResponseHead>(socket: Socket, kind: 'request' | 'response', then: (head: H, rest: Buffer) => void): void {
+  const reader = new HttpHeadReader<H>(kind);
+  const onData = (chunk: Buffer): void => {
+    let result;
+    try {
+      result = reader.push(chunk);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    if (result === null) return;
+    socket.removeListener('data', onData);
+    socket.pause();
+    then(result.head, Buffer.from(result.rest));
+  };
+  socket.on('data', onData);
+}
+
 /** A raw echo server with permessage-deflate, broken as `options` say. */
 export function startRawDeflateServer(options: RawDeflateServerOptions = {}): Promise<Peer> {
-  return startTcpServer((socket) => {
-    const reader = new HttpHeadReader<RequestHead>('request');
-    const onData = (chunk: Buffer): void => {
-      let result;
-      try {
-        result = reader.push(chunk);
-      } catch {
-        socket.destroy();
-        return;
-      }
-      if (result === null) return;
-      socket.removeListener('data', onData);
-      socket.pause();
-      const offer = result.head.headers['sec-websocket-extensions'];
-      const answer = (options.respond ?? acceptAsOffered)(offer);
-      socket.write(['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade',
-        `Sec-WebSocket-Accept: ${computeAcceptKey(result.head.headers['sec-websocket-key'] ?? '')}`,
-        ...(answer === undefined ? [] : [`Sec-WebSocket-Extensions: ${answer}`]), '', ''].join('\r\n'));
-      const agreed = firstDeflateParams(answer);
-      echoDeflate(socket, Buffer.from(result.rest), false, {
-        sendNoContext: agreed?.has('server_no_context_takeover') === true,
-        sendBits: windowBits(agreed?.get('server_max_window_bits')),
-        receiveNoContext: agreed?.has('client_no_context_takeover') === true,
-      }, options);
-    };
-    socket.on('data', onData);
-  });
+  return startTcpServer((socket) => onHead<RequestHead>(socket, 'request', (head, rest) => {
+    const offer = head.headers['sec-websocket-extensions'];
+    const answer = (options.respond ?? acceptAsOffered)(offer);
+    socket.write(['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade',
+      `Sec-WebSocket-Accept: ${computeAcceptKey(head.headers['sec-websocket-key'] ?? '')}`,
+      ...(answer === undefined ? [] : [`Sec-WebSocket-Extensions: ${answer}`]), '', ''].join('\r\n'));
+    const agreed = firstDeflateParams(answer);
+    echoDeflate(socket, rest, false, {
+      sendNoContext: agreed?.has('server_no_context_takeover') === true,
+      sendBits: windowBits(agreed?.get('server_max_window_bits')),
+      receiveNoContext: agreed?.has('client_no_context_takeover') === true,
+    }, options);
+  }));
 }
 
 /** Open `url` as a raw client offering `offer`; echo (broken as `faults` say) until the connection ends. */
@@ -226,30 +231,18 @@ function runRawClientCase(url: string, offer: string, faults: DeflateFaults): Pr
       socket.write([`GET ${target.pathname}${target.search} HTTP/1.1`, `Host: ${target.host}`, 'Upgrade: websocket', 'Connection: Upgrade',
         `Sec-WebSocket-Key: ${key}`, 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Extensions: ${offer}`, '', ''].join('\r\n'));
     });
-    const reader = new HttpHeadReader<ResponseHead>('response');
-    const onData = (chunk: Buffer): void => {
-      let result;
-      try {
-        result = reader.push(chunk);
-      } catch {
+    onHead<ResponseHead>(socket, 'response', (head, rest) => {
+      if (head.status !== 101) {
         socket.destroy();
         return;
       }
-      if (result === null) return;
-      socket.removeListener('data', onData);
-      socket.pause();
-      if (result.head.status !== 101) {
-        socket.destroy();
-        return;
-      }
-      const agreed = firstDeflateParams(result.head.headers['sec-websocket-extensions']);
-      echoDeflate(socket, Buffer.from(result.rest), true, {
+      const agreed = firstDeflateParams(head.headers['sec-websocket-extensions']);
+      echoDeflate(socket, rest, true, {
         sendNoContext: agreed?.has('client_no_context_takeover') === true,
         sendBits: windowBits(agreed?.get('client_max_window_bits')),
         receiveNoContext: agreed?.has('server_no_context_takeover') === true,
       }, faults);
-    };
-    socket.on('data', onData);
+    });
   });
 }
 
