@@ -200,7 +200,6 @@ describe('connectClient: successful handshakes', () => {
   });
 
   it('connects over a Unix domain socket (ws+unix:)', async (t) => {
-    if (process.platform === 'win32') return t.skip('no Unix sockets');
     const dir = mkdtempSync(join(tmpdir(), 'rfc6455-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'server.sock');
@@ -507,7 +506,6 @@ describe('connectClient: redirects', () => {
   });
 
   it('stay on the same Unix socket for a relative Location (ws+unix:)', async (t) => {
-    if (process.platform === 'win32') return t.skip('no Unix sockets');
     const dir = mkdtempSync(join(tmpdir(), 'rfc6455-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'server.sock');
