@@ -168,8 +168,6 @@ export class Connection implements FrameHandler {
   private endAfterFlush = false;
   /** The peer sent FIN; we finish reading what it sent before ending our side. */
   private peerEnded = false;
-  /** A compressed piece is being inflated (input waits). */
-  private inflating = false;
 
   constructor(role: 'client' | 'server', options: ConnectionOptions, handler: ConnectionHandler) {
     this.role = role;
@@ -356,7 +354,8 @@ export class Connection implements FrameHandler {
    * processed: end our side too (after anything still queued).
    */
   private endIfInputDone(): void {
-    if (!this.peerEnded || this.inflating || this.parser === null || this.parser.isPaused || this.parser.queuedBytes > 0) return;
+    // The parser stays paused while a compressed piece inflates, so isPaused covers that too.
+    if (!this.peerEnded || this.parser === null || this.parser.isPaused || this.parser.queuedBytes > 0) return;
     this.endAfterFlush = true;
     this.endIfFlushed();
   }
@@ -522,9 +521,7 @@ export class Connection implements FrameHandler {
     const socket = this.socket!;
     parser.pause();
     socket.pause();
-    this.inflating = true;
     this.deflate!.decompress(data, isFirst, isLast, !isBinary, this.options.maxPayload, (error, message) => {
-      this.inflating = false;
       if (this.stateValue === ConnectionState.Closed) return;
       if (error !== null) {
         this.fail(error.closeCode, '', error);
