@@ -173,10 +173,12 @@ if (isEntryPoint(import.meta.url)) {
     process.exit(2);
   }
   const server = await startChatServer({ port, ...(values.host === undefined ? {} : { host: values.host }) });
-  console.log(`chat server listening on ${server.url} (Ctrl+C to stop)`);
   const stop = () => {
     void server.close().then(() => console.log('chat server closed'));
   };
+  // Handlers first, then the line that tells a supervisor we are up: a SIGTERM
+  // sent the moment that line is read must find them installed.
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  console.log(`chat server listening on ${server.url} (Ctrl+C to stop)`);
 }

@@ -187,11 +187,18 @@ describe('chat server: command line', { timeout: 20_000 }, () => {
     const start = async (args: string[]) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'examples/chat-server.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
-      const deadline = Date.now() + 10_000;
-      while (!out.includes('listening on') && Date.now() < deadline && child.exitCode === null) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      // Resolve on the very chunk that says "listening on" (no polling delay), so the
+      // SIGTERM below lands as early as a supervisor's would: a server that prints
+      // before installing its handlers dies of the signal instead of exiting 0.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 10_000);
+        const done = () => { clearTimeout(timer); resolve(); };
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          out += chunk;
+          if (out.includes('listening on')) done();
+        });
+        child.once('exit', done);
+      });
       return { child, out: () => out };
     };
     const first = await start([]);
@@ -201,15 +208,16 @@ describe('chat server: command line', { timeout: 20_000 }, () => {
     client.send({ event: 'SET_NAME', new_name: 'cli' });
     assert.deepEqual(await client.take(), [chat('server', 'cli joined the chat')]);
     first.child.kill('SIGTERM');
-    const [code] = await once(first.child, 'exit') as [number | null];
-    assert.equal(code, 0);
+    const [code, signal] = await once(first.child, 'exit') as [number | null, NodeJS.Signals | null];
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, 'SIGTERM is handled: the server closes and exits 0');
     assert.equal(await client.closed(), 1001);
 
     // --port: reuse the port the first run was given (now free).
     const second = await start(['--port', url[2]!]);
     assert.match(second.out(), new RegExp(`listening on ws://127\\.0\\.0\\.1:${url[2]!}/ws`));
     second.child.kill('SIGTERM');
-    assert.equal((await once(second.child, 'exit') as [number | null])[0], 0);
+    const [code2, signal2] = await once(second.child, 'exit') as [number | null, NodeJS.Signals | null];
+    assert.deepEqual({ code: code2, signal: signal2 }, { code: 0, signal: null });
 
     const bad = spawn(process.execPath, ['--import', 'tsx', 'examples/chat-server.ts', '--port', 'x'], { cwd: ROOT, stdio: 'ignore' });
     assert.equal((await once(bad, 'exit') as [number | null])[0], 2);

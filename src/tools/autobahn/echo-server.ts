@@ -42,10 +42,11 @@ async function main(argv: readonly string[]): Promise<void> {
   const host = typeof options.get('host') === 'string' ? options.get('host') as string : '127.0.0.1';
   const wss = await startEchoServer({ port, host, deflate: options.get('deflate') === true });
   const address = wss.address()!;
-  console.log(`rfc6455 echo server listening on ws://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}${options.get('deflate') === true ? ' (permessage-deflate offered)' : ''}`);
   const stop = () => void wss.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Printed after the handlers exist, so a signal sent on reading it is handled.
+  console.log(`rfc6455 echo server listening on ws://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}${options.get('deflate') === true ? ' (permessage-deflate offered)' : ''}`);
 }
 
 if (isEntryPoint(import.meta.url)) {
