@@ -34,6 +34,11 @@
  *   — both libraries create their zlib contexts lazily, so a never-used
  *   connection would not show the cost. The table says how many connections
  *   actually negotiated the extension.
+ * - A third row, `net` (conns/floor-server.ts), is the floor: a node:net
+ *   server that answers the handshake and then holds only the socket. Its
+ *   figure is what Node's socket costs whatever the library, so the table
+ *   shows what each library adds on top (`--servers rfc6455,ws` drops it;
+ *   never with --deflate, it has no compression).
  * Target (issue 8): memory per idle connection <= 0.7x ws. Every child is
  * stopped at the end and killed on any error; every wait has a deadline.
  * Not a test.
@@ -44,12 +49,15 @@ import { libLabel } from './lib.js';
 import { atMost, check, fixed, listArg, machineLine, numberArg, parseArgs, printReport, progress, si, table, targetCell, times, type TargetCheck } from './report.js';
 import { isServerImpl, SERVER_IMPLS, type ServerImpl } from './servers.js';
 
+/** The reference row: Node's socket and nothing else (conns/floor-server.ts). */
+const FLOOR = 'net';
+type ConnsServer = ServerImpl | typeof FLOOR;
 const args = parseArgs(process.argv.slice(2));
 const deflate = args.has('deflate');
 const options = {
   rounds: numberArg(args, 'rounds', 5),
   sizes: listArg(args, 'sizes', deflate ? ['1000'] : ['1000', '5000', '10000']).map(Number),
-  servers: listArg(args, 'servers', SERVER_IMPLS).filter(isServerImpl),
+  servers: listArg(args, 'servers', deflate ? SERVER_IMPLS : [...SERVER_IMPLS, FLOOR]).filter((s): s is ConnsServer => s === FLOOR ? !deflate : isServerImpl(s)),
   concurrency: numberArg(args, 'concurrency', 64),
   addresses: Math.min(254, numberArg(args, 'addresses', 8)),
   warmup: numberArg(args, 'warmup', 200),
@@ -79,7 +87,7 @@ function note(caseName: string, what: string, count: number): void {
 if (!options.pinned) notes.push('taskset is unavailable: server and client processes were not pinned to cores');
 const client = new Child('conns client', new URL('./conns/client.ts', import.meta.url), [], { core: 1 });
 
-async function sample(impl: ServerImpl, n: number): Promise<Sample> {
+async function sample(impl: ConnsServer, n: number): Promise<Sample> {
   const server = new Child(`conns server (${impl})`, new URL('./conns/server.ts', import.meta.url), ['--impl', impl, ...(deflate ? ['--deflate'] : [])], { core: 0, nodeFlags: ['--expose-gc'] });
   try {
     const { port } = (await server.ready) as unknown as { port: number };
@@ -118,6 +126,8 @@ interface SizeResult {
   median: Record<string, Omit<Sample, 'opened' | 'failed' | 'negotiated'> & { negotiated: number }>;
   /** rfc6455 / ws, medians of paired per-round ratios. */
   ratio: { rssPerConn: number; heapPerConn: number; handshakesPerSec: number };
+  /** What each library adds to the floor, heap and RSS per connection (bytes; medians); null without the floor row. */
+  aboveFloor: Record<string, { rss: number; heap: number }> | null;
 }
 const results: SizeResult[] = [];
 const targets: TargetCheck[] = [];
@@ -149,7 +159,13 @@ try {
         handshakesPerSec: med(list, 'handshakesPerSec'), negotiated: med(list, 'negotiated'),
       }])),
       ratio: { rssPerConn: paired('rssPerConn'), heapPerConn: paired('heapPerConn'), handshakesPerSec: paired('handshakesPerSec') },
+      aboveFloor: null,
     };
+    const floor = result.median[FLOOR];
+    if (floor !== undefined) {
+      result.aboveFloor = Object.fromEntries(Object.entries(result.median).filter(([impl]) => impl !== FLOOR)
+        .map(([impl, m]) => [impl, { rss: m.rssPerConn - floor.rssPerConn, heap: m.heapPerConn - floor.heapPerConn }]));
+    }
     results.push(result);
     targets.push(check(`${size} connections`, `RSS per connection ${SUBJECT} vs ${REFERENCE}`, result.ratio.rssPerConn, TARGET));
   }
@@ -184,6 +200,16 @@ printReport({
         results.map((r) => [String(r.size), times(r.ratio.rssPerConn), targetCell(r.ratio.rssPerConn, TARGET), times(r.ratio.heapPerConn), times(r.ratio.handshakesPerSec)]),
       ),
     },
+    ...(results.some((r) => r.aboveFloor !== null) ? [{
+      caption: `conns: what each library adds per connection above the ${FLOOR} floor (Node's socket alone, conns/floor-server.ts), KiB; medians`,
+      markdown: table(
+        ['connections', 'server', 'RSS above floor', 'heap above floor', `${SUBJECT} target at 0.7x ${REFERENCE} RSS, above floor`],
+        results.flatMap((r) => Object.entries(r.aboveFloor ?? {}).map(([impl, extra]) => [
+          String(r.size), impl, kib(extra.rss), kib(extra.heap),
+          impl === SUBJECT ? kib(0.7 * (r.median[REFERENCE]?.rssPerConn ?? Number.NaN) - (r.median[FLOOR]?.rssPerConn ?? Number.NaN)) : '',
+        ])),
+      ),
+    }] : []),
   ],
   notes,
   targets,
