@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { serve, startChatServer, type ChatServerOptions } from '../../examples/chat-server.js';
@@ -182,6 +182,23 @@ describe('chat server: bad input', { timeout: 20_000 }, () => {
   });
 });
 
+/** A port in 20000–32767 (below Linux's default ephemeral range) that can be listened on right now. */
+async function freePortBelowEphemeralRange(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    const probe = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise((resolve) => probe.close(resolve));
+      return port;
+    }
+  }
+  throw new Error('no free port found in 20000-32767 after 50 attempts');
+}
+
 describe('chat server: command line', { timeout: 20_000 }, () => {
   it('listens on an ephemeral port by default, pins one with --port, and exits 0 on SIGTERM', async () => {
     const start = async (args: string[]) => {
@@ -212,9 +229,11 @@ describe('chat server: command line', { timeout: 20_000 }, () => {
     assert.deepEqual({ code, signal }, { code: 0, signal: null }, 'SIGTERM is handled: the server closes and exits 0');
     assert.equal(await client.closed(), 1001);
 
-    // --port: reuse the port the first run was given (now free).
-    const second = await start(['--port', url[2]!]);
-    assert.match(second.out(), new RegExp(`listening on ws://127\\.0\\.0\\.1:${url[2]!}/ws`));
+    // --port: a port the kernel never hands out as an ephemeral one, so no
+    // connection another test opens meanwhile can be sitting on it.
+    const pinned = await freePortBelowEphemeralRange();
+    const second = await start(['--port', String(pinned)]);
+    assert.match(second.out(), new RegExp(`listening on ws://127\\.0\\.0\\.1:${pinned}/ws`));
     second.child.kill('SIGTERM');
     const [code2, signal2] = await once(second.child, 'exit') as [number | null, NodeJS.Signals | null];
     assert.deepEqual({ code: code2, signal: signal2 }, { code: 0, signal: null });
