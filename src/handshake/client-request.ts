@@ -6,7 +6,7 @@
  */
 import { computeAcceptKey, isValidClientKey } from './accept-key.js';
 import { HandshakeError, type HandshakeErrorCode } from './errors.js';
-import { assertFieldValue, type Field, mergeHeaders, type OutgoingHeaders, serializeFields } from './fields.js';
+import { assertFieldValue, type Field, isHandshakeOwnedField, mergeHeaders, type OutgoingHeaders, serializeFields } from './fields.js';
 import { equalsIgnoringAsciiCase, hasToken, HeaderSyntaxError, parseExtensionHeader } from './headers.js';
 import { isToken, type ResponseHead } from './http-head.js';
 import type { WebSocketUrl } from './url.js';
@@ -69,12 +69,6 @@ export interface ClientRequestOptions {
    * instead of putting the password on the wire in clear text.
    */
   readonly allowInsecureCredentials?: boolean;
-}
-
-/** Names the caller can never send from the client: they are the handshake, or they would announce a body. */
-function isReservedClientField(lower: string): boolean {
-  return lower === 'upgrade' || lower === 'connection' || lower.startsWith('sec-websocket-') ||
-    lower === 'content-length' || lower === 'transfer-encoding';
 }
 
 const CLIENT_OVERRIDABLE: ReadonlySet<string> = new Set(['host', 'origin', 'authorization']);
@@ -149,7 +143,7 @@ export function buildClientRequest(options: ClientRequestOptions): string {
     }
     fields.push(['Authorization', `Basic ${Buffer.from(`${url.username}:${url.password}`, 'utf8').toString('base64')}`]);
   }
-  mergeHeaders(fields, options.headers, { overridable: CLIENT_OVERRIDABLE, reserved: isReservedClientField });
+  mergeHeaders(fields, options.headers, { overridable: CLIENT_OVERRIDABLE, reserved: isHandshakeOwnedField });
   return `GET ${url.resource} HTTP/1.1\r\n${serializeFields(fields)}`;
 }
 

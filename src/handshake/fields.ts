@@ -62,6 +62,17 @@ export interface FieldRules {
 }
 
 /**
+ * The names a caller's extra headers may never use, on either side of the
+ * handshake: the upgrade's own fields (Upgrade, Connection, every
+ * `Sec-WebSocket-*`, RFC 6455 §4.1/§4.2.2) and the two that would announce a
+ * body, which an upgrade request or a 101 must not have. Lower-cased name in.
+ */
+export function isHandshakeOwnedField(lower: string): boolean {
+  return lower === 'upgrade' || lower === 'connection' || lower.startsWith('sec-websocket-') ||
+    lower === 'content-length' || lower === 'transfer-encoding';
+}
+
+/**
  * Merge the caller's `headers` into the builder's own `fields` (in place) and
  * return them. An overridable own field takes the caller's value in its
  * original position, under the caller's spelling of the name; other caller

@@ -6,7 +6,7 @@
  */
 import { computeAcceptKey, isValidClientKey } from './accept-key.js';
 import { HandshakeError, type HandshakeErrorCode } from './errors.js';
-import { assertFieldValue, type Field, mergeHeaders, type OutgoingHeaders, serializeFields } from './fields.js';
+import { assertFieldValue, type Field, isHandshakeOwnedField, mergeHeaders, type OutgoingHeaders, serializeFields } from './fields.js';
 import { type ExtensionOffer, hasToken, HeaderSyntaxError, parseExtensionHeader, parseProtocolHeader } from './headers.js';
 import { isToken, type RequestHead } from './http-head.js';
 
@@ -162,11 +162,6 @@ export interface AcceptResponseOptions {
   readonly headers?: OutgoingHeaders;
 }
 
-function isReservedAcceptField(lower: string): boolean {
-  return lower === 'upgrade' || lower === 'connection' || lower.startsWith('sec-websocket-') ||
-    lower === 'content-length' || lower === 'transfer-encoding';
-}
-
 /**
  * Build the complete `101 Switching Protocols` response head that accepts a
  * handshake (RFC 6455 §4.2.2 step 5), ending with the empty line, as one
@@ -209,7 +204,7 @@ export function buildAcceptResponse(options: AcceptResponseOptions): string {
     }
     fields.push(['Sec-WebSocket-Extensions', extensions]);
   }
-  mergeHeaders(fields, options.headers, { reserved: isReservedAcceptField });
+  mergeHeaders(fields, options.headers, { reserved: isHandshakeOwnedField });
   return `HTTP/1.1 101 Switching Protocols\r\n${serializeFields(fields)}`;
 }
 
