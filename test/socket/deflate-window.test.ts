@@ -6,15 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeflateWindow } from '../../src/socket/deflate-window.js';
-
-/** A small deterministic PRNG, so a failure names its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
+import { prng } from '../support/frame-events.js';
 
 describe('DeflateWindow', () => {
   it('is empty until something is appended', () => {

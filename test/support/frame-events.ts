@@ -64,17 +64,8 @@ export function hex(text: string): Buffer {
   return Buffer.from(text.replace(/\s+/g, ''), 'hex');
 }
 
-/** A small deterministic PRNG (mulberry32) so random tests are reproducible from a seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG so random tests are reproducible from a seed (the conformance corpus uses the same one). */
+export { seededRandom as prng } from '../../src/tools/seeded-random.js';
 
 /** Build a frame by hand (independently of the serializer under test). */
 export function rawFrame(options: {

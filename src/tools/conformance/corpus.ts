@@ -12,6 +12,7 @@
  * German prose has umlauts and, like Autobahn's Faust, goes out as binary.
  */
 import type { CorpusKind } from './types.js';
+import { seededRandom } from '../seeded-random.js';
 
 /** Size of every generated document: more than the largest message (128 KiB), so messages wrap around. */
 export const CORPUS_BYTES = 256 * 1024;
@@ -31,18 +32,6 @@ export const CORPORA: readonly CorpusInfo[] = [
   { kind: 'html', binary: false, title: 'a large HTML document (text)' },
   { kind: 'pdf', binary: true, title: 'a PDF-like document with compressed streams (binary)' },
 ];
-
-/** A small, fast, seeded generator (mulberry32): numbers in [0, 1). */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ENGLISH = ('the of and to in is was that for on with as by at from this be which or an are have not it his her but ' +
   'they were one all had been their has would there what when who will more if no out so said up about into than them can ' +
@@ -77,7 +66,7 @@ function fill(size: number, part: () => string): Buffer {
 }
 
 function json(size: number): Buffer {
-  const random = generator(0x12_01);
+  const random = seededRandom(0x12_01);
   let id = 0;
   const verdicts = ['OK', 'OK', 'OK', 'NON-STRICT', 'INFORMATIONAL', 'UNIMPLEMENTED', 'FAILED'];
   return fill(size, () => {
@@ -98,7 +87,7 @@ function json(size: number): Buffer {
 }
 
 function bitmap(size: number): Buffer {
-  const random = generator(0x12_02);
+  const random = seededRandom(0x12_02);
   const width = 512;
   const header = Buffer.alloc(54 + 1024);
   header.write('BM', 0, 'latin1');
@@ -128,7 +117,7 @@ function repeatTo(data: Buffer, size: number): Buffer {
 }
 
 function prose(size: number): Buffer {
-  const random = generator(0x12_03);
+  const random = seededRandom(0x12_03);
   return fill(size, () => {
     const sentence = words(random, GERMAN, 4 + Math.floor(random() * 14));
     const end = pick(random, ['.', '.', '!', '?', ';', ',']);
@@ -137,7 +126,7 @@ function prose(size: number): Buffer {
 }
 
 function html(size: number): Buffer {
-  const random = generator(0x12_04);
+  const random = seededRandom(0x12_04);
   let n = 0;
   return fill(size, () => {
     n++;
@@ -149,7 +138,7 @@ function html(size: number): Buffer {
 }
 
 function pdf(size: number): Buffer {
-  const random = generator(0x12_05);
+  const random = seededRandom(0x12_05);
   let object = 0;
   const parts: Buffer[] = [Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
   let length = parts[0]!.length;
