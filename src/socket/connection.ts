@@ -364,7 +364,7 @@ export class Connection implements FrameHandler {
   ping(payload: Buffer = EMPTY): void {
     if (payload.length > 125) throw new RangeError('A ping payload must be 125 bytes or less');
     if (this.stateValue !== ConnectionState.Open) return;
-    this.writer!.writeControl(encodeFrame(Opcode.Ping, payload, { mask: this.role === 'client', copy: true }));
+    this.writer!.writePing(encodeFrame(Opcode.Ping, payload, { mask: this.role === 'client', copy: true }));
   }
 
   /** Send an unsolicited pong (0–125 bytes; RFC 6455 §5.5.3 allows it as a heartbeat). Ignored unless Open. */
@@ -432,7 +432,7 @@ export class Connection implements FrameHandler {
   private sendCloseFrame(code: number, reason: string): void {
     if (this.closeFrameSent) return;
     this.closeFrameSent = true;
-    this.writer!.writeControl(encodeFrame(Opcode.Close, encodeClosePayload(code, reason), { mask: this.role === 'client' }));
+    this.writer!.writeClose(encodeFrame(Opcode.Close, encodeClosePayload(code, reason), { mask: this.role === 'client' }));
   }
 
   private armCloseTimer(): void {
@@ -613,7 +613,7 @@ export class Connection implements FrameHandler {
     this.awaitingPong = true;
     const payload = Buffer.allocUnsafe(4);
     payload.writeUInt32BE(++this.pingCounter >>> 0);
-    this.writer!.writeControl(encodeFrame(Opcode.Ping, payload, { mask: this.role === 'client' }));
+    this.writer!.writePing(encodeFrame(Opcode.Ping, payload, { mask: this.role === 'client' }));
     this.heartbeatTimer = setTimeout(() => this.heartbeatCheck(), this.options.heartbeatTimeout);
   }
 

@@ -14,6 +14,8 @@
  *   only the most recent ping): while the socket wants a drain, a new pong
  *   replaces the one still waiting, so a ping flood from a peer that does not
  *   read cannot grow memory without bound.
+ * - The close frame is the last frame (RFC 6455 §5.5.1, §7.1.2): a pong still
+ *   held for the drain when it is written is dropped, not sent after it.
  */
 import type { Duplex } from 'node:stream';
 
@@ -25,6 +27,8 @@ export class FrameWriter {
   private sizesHead = 0;
   private corked = false;
   private ended = false;
+  /** The close frame was written: no pong may follow it. */
+  private closeWritten = false;
   private pendingPong: Buffer[] | null = null;
   private drainListening = false;
   /** The write callback of every message's last chunk; bound on first use (idle connections never need it). */
@@ -50,7 +54,7 @@ export class FrameWriter {
     this.drainListening = false;
     const pong = this.pendingPong;
     this.pendingPong = null;
-    if (pong !== null && !this.ended) this.writeChunks(pong);
+    if (pong !== null && !this.ended && !this.closeWritten) this.writeChunks(pong);
   }
 
   /**
@@ -80,15 +84,23 @@ export class FrameWriter {
     this.socket.write(chunks[last]!, this.afterMessageWrite ??= () => this.messageWritten());
   }
 
-  /** Write a control frame (ping, close) in order with everything else. */
-  writeControl(chunks: readonly Buffer[]): void {
+  /** Write a ping in order with everything else. */
+  writePing(chunks: readonly Buffer[]): void {
     if (this.ended) return;
+    this.writeChunks(chunks);
+  }
+
+  /** Write the close frame, in order with everything before it; a pong still held back is dropped. */
+  writeClose(chunks: readonly Buffer[]): void {
+    if (this.ended) return;
+    this.closeWritten = true;
+    this.pendingPong = null;
     this.writeChunks(chunks);
   }
 
   /** Write a pong, or hold it (replacing an older one) while the socket is backed up. */
   writePong(chunks: readonly Buffer[]): void {
-    if (this.ended) return;
+    if (this.ended || this.closeWritten) return;
     if (this.socket.writableNeedDrain) {
       this.pendingPong = [...chunks];
       if (!this.drainListening) {

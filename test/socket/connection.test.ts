@@ -406,4 +406,23 @@ describe('backpressure: bufferedAmount', () => {
     clientSocket.destroy();
     await peer.closed;
   });
+
+  it('a pong held back by backpressure is dropped once the close frame is sent: nothing follows the close frame', async () => {
+    const [clientSocket, serverSocket] = await tcpPair();
+    const peer = withRawPeer('server', {}, [serverSocket, clientSocket]);
+    clientSocket.pause();
+    peer.connection.send(Buffer.alloc(8 << 20), true); // fill the socket
+    clientSocket.write(Buffer.concat(encodeFrame(Opcode.Ping, 'late', { mask: true })));
+    await sleep(50); // the ping is read and its pong held
+    peer.connection.close(1000, 'bye');
+    clientSocket.resume(); // the socket drains
+    await sleep(300);
+    assert.deepEqual(peer.frames().map((frame) => frame.type), ['message', 'close']);
+    // The frame parser stops at a close frame, so look at the raw bytes: the close frame must be the last thing written.
+    const wire = peer.rawBytes();
+    const closeFrame = Buffer.concat(encodeFrame(Opcode.Close, encodeClosePayload(1000, 'bye'), { mask: false }));
+    assert.deepEqual(wire.subarray(wire.length - closeFrame.length), closeFrame, `the last bytes on the wire: ${wire.subarray(-16).toString('hex')}`);
+    clientSocket.destroy();
+    await peer.closed;
+  });
 });
