@@ -343,28 +343,29 @@ export class WebSocket extends EventTarget {
     //    the connection only counts the bytes into bufferedAmount.
     const compress = options?.compress !== false;
     if (typeof data === 'string') {
-      this.#send(data, false, Buffer.byteLength(data, 'utf8'), compress, true);
+      this.#send(data, false, compress, true);
       return;
     }
     const bytes = bytesOf(data);
     if (bytes !== null) {
-      this.#send(bytes, true, bytes.length, compress, options?.copy !== false);
+      this.#send(bytes, true, compress, options?.copy !== false);
     } else if (data instanceof Blob) {
       this.#sendQueue.push({ blob: data, size: data.size, compress });
       this.#queuedBytes += data.size;
       if (this.#sendQueue.length === 1) void this.#drainSendQueue();
     } else {
       const text = toUsvString(data);
-      this.#send(text, false, Buffer.byteLength(text, 'utf8'), compress, true);
+      this.#send(text, false, compress, true);
     }
   }
 
-  #send(data: Buffer | string, isBinary: boolean, size: number, compress: boolean, copy: boolean): void {
+  #send(data: Buffer | string, isBinary: boolean, compress: boolean, copy: boolean): void {
     if (this.#sendQueue.length === 0) {
-      this.#connection.send(data, isBinary, { compress, copy });
+      this.#connection.send(data, isBinary, { compress, copy }); // it measures the size for bufferedAmount
       return;
     }
     // Behind a Blob: copy the bytes now (the caller may reuse them), send later.
+    const size = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
     this.#sendQueue.push({ data: typeof data === 'string' ? data : Buffer.from(data), isBinary, size, compress });
     this.#queuedBytes += size;
   }

@@ -221,6 +221,8 @@ export function encodeMessage(
 ): Buffer[] {
   const fragmentSize = options.fragmentSize ?? Infinity;
   if (!(fragmentSize >= 1)) throw new RangeError(`fragmentSize must be at least 1, got ${fragmentSize}`);
+  // Unfragmented (the usual case): no UTF-8 length scan of a string here; encodeFrame does the one it needs.
+  if (fragmentSize === Infinity) return encodeFrame(opcode, payload, options);
   const length = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
   if (length <= fragmentSize) return encodeFrame(opcode, payload, options);
 
