@@ -9,11 +9,8 @@ import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { WebSocket } from '../../src/api/index.js';
 import { startFloorServer } from '../../bench/conns/floor-server.js';
+import { eventually } from '../support/eventually.js';
 
-const sleepUntil = async (condition: () => boolean, ms = 2000) => {
-  const deadline = Date.now() + ms;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-};
 
 describe('bench conns floor server', () => {
   it('answers a standard client (accept value checked by it), holds and counts the sockets, and forgets closed ones', async () => {
@@ -21,14 +18,11 @@ describe('bench conns floor server', () => {
     try {
       const clients = [0, 1, 2].map(() => new WebSocket(`ws://127.0.0.1:${server.port}/`));
       await Promise.all(clients.map((client) => once(client, 'open')));
-      await sleepUntil(() => server.connections() === 3);
-      assert.equal(server.connections(), 3);
+      await eventually(() => server.connections() === 3, 2000, 'three connections held');
       clients[0]!.terminate();
-      await sleepUntil(() => server.connections() === 2);
-      assert.equal(server.connections(), 2);
+      await eventually(() => server.connections() === 2, 2000, 'the terminated one forgotten');
       for (const client of clients.slice(1)) client.terminate();
-      await sleepUntil(() => server.connections() === 0);
-      assert.equal(server.connections(), 0);
+      await eventually(() => server.connections() === 0, 2000, 'all forgotten');
     } finally {
       await server.close();
     }

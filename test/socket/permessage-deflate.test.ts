@@ -16,6 +16,7 @@ import type { ConnectionOptions } from '../../src/socket/options.js';
 import { PerMessageDeflate } from '../../src/socket/permessage-deflate.js';
 import { ZlibLimiter, zlibLimiter } from '../../src/socket/zlib-limiter.js';
 import { memoryPair, sleep } from '../support/duplex-pair.js';
+import { eventually } from '../support/eventually.js';
 import { hex, parseChunks, type FrameEvent } from '../support/frame-events.js';
 
 const agreement = (overrides: Partial<DeflateAgreement> = {}): DeflateAgreement => ({
@@ -59,14 +60,6 @@ function deflatePeer(role: 'client' | 'server', agreed: DeflateAgreement = agree
   };
 }
 
-/** Wait until `condition()` holds (bounded). */
-async function until(condition: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(2);
-  }
-}
 
 describe('RFC 7692 §7.2.3 examples, received', () => {
   const fixtures: [string, string, string[]][] = [
@@ -89,7 +82,7 @@ describe('RFC 7692 §7.2.3 examples, received', () => {
     it(name, async () => {
       const peer = deflatePeer('client');
       peer.theirs.write(hex(bytes));
-      await until(() => peer.events.length >= expected.length);
+      await eventually(() => peer.events.length >= expected.length);
       await sleep(5);
       assert.deepEqual(peer.events, expected);
     });
@@ -102,7 +95,7 @@ describe('RFC 7692 §7.2.3 examples, received', () => {
       peer.theirs.write(bytes.subarray(0, at));
       await sleep(1);
       peer.theirs.write(bytes.subarray(at));
-      await until(() => peer.events.length >= 3);
+      await eventually(() => peer.events.length >= 3);
       assert.deepEqual(peer.events, ['ping', 'text:Hello', 'text:Hello'], `split at ${at}`);
     }
   });
@@ -113,7 +106,7 @@ describe('RFC 7692 §7.2.3 examples, sent', () => {
     const peer = deflatePeer('server');
     peer.connection.send('Hello', false);
     peer.connection.send('Hello', false);
-    await until(() => peer.wire().length >= 16);
+    await eventually(() => peer.wire().length >= 16);
     assert.equal(peer.wire().toString('hex'), 'c107f248cdc9c90700' + 'c105f200110000');
   });
 
@@ -121,7 +114,7 @@ describe('RFC 7692 §7.2.3 examples, sent', () => {
     const peer = deflatePeer('server', agreement({ serverNoContextTakeover: true }));
     peer.connection.send('Hello', false);
     peer.connection.send('Hello', false);
-    await until(() => peer.wire().length >= 18);
+    await eventually(() => peer.wire().length >= 18);
     assert.equal(peer.wire().toString('hex'), 'c107f248cdc9c90700'.repeat(2));
   });
 
@@ -130,14 +123,14 @@ describe('RFC 7692 §7.2.3 examples, sent', () => {
     peer.connection.send('', false);
     peer.connection.send('Hello', false);
     peer.connection.send('', false);
-    await until(() => peer.wire().length >= 15);
+    await eventually(() => peer.wire().length >= 15);
     assert.equal(peer.wire().toString('hex'), 'c10100' + 'c107f248cdc9c90700' + 'c10100');
   });
 
   it('fragments a compressed message with RSV1 on the first frame only (§6.1)', async () => {
     const peer = deflatePeer('server', agreement(), { fragmentSize: 3 });
     peer.connection.send('Hello', false);
-    await until(() => peer.wire().length >= 13);
+    await eventually(() => peer.wire().length >= 13);
     // f2 48 cd | c9 c9 07 | 00
     assert.equal(peer.wire().toString('hex'), '4103f248cd' + '0003c9c907' + '800100');
   });
@@ -147,7 +140,7 @@ describe('RFC 7692 §7.2.3 examples, sent', () => {
     const text = 'x'.repeat(10000);
     peer.connection.send(text, false);
     peer.connection.send(Buffer.from('binary payload'), true);
-    await until(() => peer.frames().length >= 2);
+    await eventually(() => peer.frames().length >= 2);
     const frames = peer.frames();
     assert.equal(frames[0]?.type, 'compressed');
     assert.ok(peer.wire()[1]! & 0x80, 'masked');
@@ -159,7 +152,7 @@ describe('RFC 7692 §7.2.3 examples, sent', () => {
     peer.connection.send('short', false);
     peer.connection.send('y'.repeat(200), false, { compress: false });
     peer.connection.send('z'.repeat(200), false);
-    await until(() => peer.frames().length >= 3);
+    await eventually(() => peer.frames().length >= 3);
     assert.deepEqual(peer.frames().map((f) => f.type), ['message', 'message', 'compressed']);
   });
 });
@@ -187,7 +180,7 @@ describe('order and closing around asynchronous zlib', () => {
       expected.push(text);
       sender.send(text, false, { compress: i % 5 !== 0 });
     }
-    await until(() => received.length === 200, 5000);
+    await eventually(() => received.length === 200, 5000);
     assert.deepEqual(received, expected);
   });
 
@@ -197,7 +190,7 @@ describe('order and closing around asynchronous zlib', () => {
     peer.connection.close(1000, 'bye');
     assert.equal(peer.connection.readyState, 2);
     assert.ok(peer.connection.bufferedAmount >= 100_000, 'the pending message counts in bufferedAmount');
-    await until(() => peer.frames().length >= 2);
+    await eventually(() => peer.frames().length >= 2);
     assert.deepEqual(peer.frames().map((f) => f.type), ['compressed', 'close']);
   });
 });
@@ -206,7 +199,7 @@ describe('bad compressed input', () => {
   it('invalid deflate data fails the connection with 1007', async () => {
     const peer = deflatePeer('client');
     peer.theirs.write(hex('c1 04 ff ff ff ff'));
-    await until(() => peer.frames().length >= 1);
+    await eventually(() => peer.frames().length >= 1);
     assert.deepEqual(peer.frames(), [{ type: 'close', code: 1007, reason: '' }]);
     peer.theirs.end();
     await peer.closed;
@@ -217,7 +210,7 @@ describe('bad compressed input', () => {
     const peer = deflatePeer('client');
     const payload = deflateRawSync(Buffer.from([0x48, 0xff, 0x48]), { finishFlush: 2 /* Z_SYNC_FLUSH */ }).subarray(0, -4);
     peer.theirs.write(Buffer.concat(encodeFrame(Opcode.Text, payload, { rsv1: true })));
-    await until(() => peer.frames().length >= 1);
+    await eventually(() => peer.frames().length >= 1);
     assert.deepEqual(peer.frames(), [{ type: 'close', code: 1007, reason: '' }]);
   });
 
@@ -225,7 +218,7 @@ describe('bad compressed input', () => {
     for (const bytes of ['c9 00', '41 03 f2 48 cd c0 04 c9 c9 07 00']) {
       const peer = deflatePeer('client');
       peer.theirs.write(hex(bytes));
-      await until(() => peer.frames().length >= 1);
+      await eventually(() => peer.frames().length >= 1);
       assert.deepEqual(peer.frames(), [{ type: 'close', code: 1002, reason: '' }], bytes);
     }
   });
@@ -240,7 +233,7 @@ describe('bad compressed input', () => {
     const before = process.memoryUsage().rss;
     const started = Date.now();
     peer.theirs.write(Buffer.concat(encodeFrame(Opcode.Binary, bomb, { rsv1: true })));
-    await until(() => peer.frames().length >= 1, 10_000);
+    await eventually(() => peer.frames().length >= 1, 10_000);
     const elapsed = Date.now() - started;
     const grown = process.memoryUsage().rss - before;
     assert.deepEqual(peer.frames(), [{ type: 'close', code: 1009, reason: '' }]);
@@ -259,7 +252,7 @@ describe('bad compressed input', () => {
       ...encodeFrame(Opcode.Text, stream.subarray(0, half), { rsv1: true, fin: false }),
       ...encodeFrame(Opcode.Continuation, stream.subarray(half)),
     ]));
-    await until(() => peer.frames().length >= 1, 10_000);
+    await eventually(() => peer.frames().length >= 1, 10_000);
     assert.deepEqual(peer.frames(), [{ type: 'close', code: 1009, reason: '' }]);
   });
 });
@@ -314,7 +307,7 @@ describe('resources', () => {
     try {
       const peers = Array.from({ length: 40 }, () => deflatePeer('server'));
       for (const peer of peers) peer.connection.send('a'.repeat(50_000), false);
-      await until(() => peers.every((p) => p.frames().length >= 1), 5000);
+      await eventually(() => peers.every((p) => p.frames().length >= 1), 5000);
       assert.ok(peak.value <= zlibLimiter.concurrency, `peak ${peak.value}`);
       assert.ok(peak.value >= 2, 'jobs did run concurrently');
     } finally {

@@ -115,11 +115,4 @@ export async function startNotFoundServer(t: TestContext) {
   return { url: `ws://127.0.0.1:${port}/missing`, totals };
 }
 
-/** Resolve once `predicate` holds (polling), or reject after `ms`. */
-export async function eventually(predicate: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { eventually } from '../../support/eventually.js';
